@@ -1,0 +1,77 @@
+/// Every ModelDeployment a repository asks for, each with the place it was written.
+///
+/// Decoded from all manifest files at once, because some rules span files: two documents may not name the same
+/// namespace/name. A desired state with errors is never applied; `DesiredStateDecoding.diagnostics` says why.
+public struct DesiredState: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public var deployment: ModelDeployment
+        public var file: String
+        public var mark: SourceMark
+    }
+
+    /// Keyed by namespace/name.
+    public var entries: [DeploymentKey: Entry]
+
+    public init(entries: [DeploymentKey: Entry] = [:]) { self.entries = entries }
+
+    /// The deployments in namespace/name order.
+    public var deployments: [ModelDeployment] {
+        entries.keys.sorted().compactMap { entries[$0]?.deployment }
+    }
+
+    public static func decode(_ files: [SourceFile], limits: YAMLLimits = .standard) -> DesiredStateDecoding {
+        var entries: [DeploymentKey: Entry] = [:]
+        var diagnostics: [Diagnostic] = []
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            let decoded = decodeFile(file, limits: limits)
+            diagnostics += decoded.diagnostics
+            for entry in decoded.entries {
+                let key = entry.deployment.key
+                if let first = entries[key] {
+                    diagnostics.append(Diagnostic(
+                        file: entry.file, mark: entry.mark, path: FieldPath.root / "metadata" / "name",
+                        message: "ModelDeployment \(key) is defined twice: here and at \(first.file):\(first.mark.line):\(first.mark.column)",
+                        hint: "each namespace/name may be defined once; rename or remove one"))
+                } else {
+                    entries[key] = entry
+                }
+            }
+        }
+        return DesiredStateDecoding(state: DesiredState(entries: entries), diagnostics: diagnostics.sorted())
+    }
+
+    private static func decodeFile(_ file: SourceFile, limits: YAMLLimits) -> (entries: [Entry], diagnostics: [Diagnostic]) {
+        if file.size > limits.maxFileBytes {
+            return ([], [Diagnostic(file: file.path, mark: SourceMark(line: 1, column: 1),
+                                    message: "file is \(ByteCount(file.size)), larger than the \(ByteCount(limits.maxFileBytes)) limit",
+                                    hint: "split it into several files")])
+        }
+        let stream = YAMLReader.read(file.contents, limits: limits)
+        var entries: [Entry] = []
+        var diagnostics: [Diagnostic] = []
+        for document in stream.documents {
+            guard let root = document.root, !root.isNull else { continue }
+            var decoder = DocumentDecoder(file: file.path)
+            if let deployment = decoder.decode(root) {
+                entries.append(Entry(deployment: deployment, file: file.path, mark: root.mark))
+            }
+            diagnostics += decoder.diagnostics
+        }
+        if let error = stream.error {
+            diagnostics.append(Diagnostic(file: file.path, mark: error.mark, message: error.message, hint: error.hint))
+        }
+        return (entries, diagnostics)
+    }
+}
+
+/// The outcome of decoding a repository: the deployments that decoded, and every problem found.
+public struct DesiredStateDecoding: Sendable, Hashable {
+    public var state: DesiredState
+    /// Sorted by file and position.
+    public var diagnostics: [Diagnostic]
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    /// A repository is valid when nothing in it is an error; warnings do not block.
+    public var isValid: Bool { errors.isEmpty }
+}

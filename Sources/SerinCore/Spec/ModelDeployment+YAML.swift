@@ -1,0 +1,126 @@
+extension ModelDeployment {
+    /// The document with every default written out, in the spec's field order: what `--show-defaults` prints,
+    /// and what decodes back to an equal value.
+    public var yamlValue: YAMLValue {
+        .mapping([
+            ("apiVersion", .string(Self.apiVersion)),
+            ("kind", .string(Self.kind)),
+            ("metadata", metadata.yamlValue),
+            ("spec", spec.yamlValue),
+        ])
+    }
+}
+
+extension ObjectMetadata {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = [("name", .string(name)), ("namespace", .string(namespace))]
+        if !labels.isEmpty { pairs.append(("labels", .stringMap(labels))) }
+        if !annotations.isEmpty { pairs.append(("annotations", .stringMap(annotations))) }
+        return .mapping(pairs)
+    }
+}
+
+extension ModelDeploymentSpec {
+    var yamlValue: YAMLValue {
+        var modelPairs: [(String, YAMLValue)] = [("name", .string(model.name)), ("version", .string(model.version)),
+                                                 ("uri", .string(model.uri.text))]
+        if let format = model.format { modelPairs.append(("format", .string(format.rawValue))) }
+        if let digest = model.digest { modelPairs.append(("digest", .string(digest.description))) }
+        return .mapping([
+            ("model", .mapping(modelPairs)),
+            ("runtime", runtime.yamlValue),
+            ("replicas", .integer(replicas)),
+            ("traffic", traffic.yamlValue),
+            ("rollout", rollout.yamlValue),
+            ("prune", .boolean(prune)),
+        ])
+    }
+}
+
+extension RuntimeSpec {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = []
+        if let image { pairs.append(("image", .string(image))) }
+        if let command { pairs.append(("command", .list(command.map(YAMLValue.string)))) }
+        if !args.isEmpty { pairs.append(("args", .list(args.map(YAMLValue.string)))) }
+        pairs.append(("port", .integer(port)))
+        if !env.isEmpty {
+            pairs.append(("env", .list(env.map { .mapping([("name", .string($0.name)), ("value", .string($0.value))]) })))
+        }
+        var resourcePairs: [(String, YAMLValue)] = []
+        if let cpu = resources.cpu { resourcePairs.append(("cpu", .string(cpu.text))) }
+        if let memory = resources.memory { resourcePairs.append(("memory", .string(memory.text))) }
+        if let gpu = resources.gpu { resourcePairs.append(("gpu", .integer(gpu))) }
+        var limitPairs: [(String, YAMLValue)] = []
+        if let cpu = resources.limits.cpu { limitPairs.append(("cpu", .string(cpu.text))) }
+        if let memory = resources.limits.memory { limitPairs.append(("memory", .string(memory.text))) }
+        if !limitPairs.isEmpty { resourcePairs.append(("limits", .mapping(limitPairs))) }
+        if !resourcePairs.isEmpty { pairs.append(("resources", .mapping(resourcePairs))) }
+        pairs.append(("readinessPath", .string(readinessPath)))
+        pairs.append(("livenessPath", .string(livenessPath)))
+        if let metricsPath { pairs.append(("metricsPath", .string(metricsPath))) }
+        if let metricsPort { pairs.append(("metricsPort", .integer(metricsPort))) }
+        return .mapping(pairs)
+    }
+}
+
+extension TrafficSpec {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = []
+        if let provider { pairs.append(("provider", .string(provider.rawValue))) }
+        if let gatewayAPI {
+            var settings: [(String, YAMLValue)] = [("route", .string(gatewayAPI.route))]
+            if let namespace = gatewayAPI.namespace { settings.append(("namespace", .string(namespace))) }
+            pairs.append(("gatewayAPI", .mapping(settings)))
+        }
+        if let istio {
+            var settings: [(String, YAMLValue)] = [("virtualService", .string(istio.virtualService))]
+            if let host = istio.host { settings.append(("host", .string(host))) }
+            pairs.append(("istio", .mapping(settings)))
+        }
+        return .mapping(pairs)
+    }
+}
+
+extension RolloutSpec {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = [("strategy", .string(strategy.rawValue))]
+        if strategy == .canary { pairs.append(("steps", .list(steps.map(YAMLValue.integer)))) }
+        pairs += [
+            ("interval", .string(interval.description)),
+            ("maxFailedChecks", .integer(maxFailedChecks)),
+            ("minRequests", .integer(minRequests)),
+            ("progressDeadline", .string(progressDeadline.description)),
+            ("gates", .list(gates.map(\.yamlValue))),
+        ]
+        if let approval { pairs.append(("approval", .mapping([("before", .integer(approval.before))]))) }
+        return .mapping(pairs)
+    }
+}
+
+extension Gate {
+    var yamlValue: YAMLValue {
+        var body: [(String, YAMLValue)] = [("name", .string(name))]
+        switch check {
+        case .successRate(let min):
+            body.append(("min", .number(min)))
+        case .latency(let quantile, let max):
+            body += [("quantile", .number(quantile)), ("max", .string(max.description))]
+        case .prometheus(let query, let min, let max):
+            body.append(("query", .string(query)))
+            if let min { body.append(("min", .number(min))) }
+            if let max { body.append(("max", .number(max))) }
+        case .webhook(let url, let timeout, let metadata):
+            body += [("url", .string(url)), ("timeout", .string(timeout.description))]
+            if !metadata.isEmpty { body.append(("metadata", .stringMap(metadata))) }
+        }
+        return .mapping([(check.kind, .mapping(body))])
+    }
+}
+
+extension YAMLValue {
+    /// A string map in key order, so output is stable.
+    static func stringMap(_ map: [String: String]) -> YAMLValue {
+        .mapping(map.keys.sorted().map { ($0, .string(map[$0] ?? "")) })
+    }
+}
