@@ -395,6 +395,7 @@ struct ModelDeploymentDecoder {
                                          expected: "a gate: one of \(kinds.joined(separator: ", "))") else { return nil }
         let present = kinds.filter { fields.pairs[$0] != nil }
         guard let kind = present.first else {
+            if !fields.misspelt.isDisjoint(with: kinds) { return nil }
             reader.report(at: node.mark, path, "found a gate with no check, expected exactly one of \(kinds.joined(separator: ", "))")
             return nil
         }

@@ -66,6 +66,7 @@ struct SpecReader {
             return nil
         }
         var values: [String: YAMLPair] = [:]
+        var misspelt: Set<String> = []
         for pair in pairs {
             guard let key = scalarKey(pair.key, path) else { continue }
             if let first = values[key] {
@@ -75,8 +76,11 @@ struct SpecReader {
                 let hint: String?
                 if key == "<<" {
                     hint = "YAML merge keys are not supported: write the fields out"
+                } else if let suggestion = Suggestion.closest(to: key, in: fields) {
+                    misspelt.insert(suggestion)
+                    hint = "did you mean \"\(suggestion)\"?"
                 } else {
-                    hint = Suggestion.closest(to: key, in: fields).map { "did you mean \"\($0)\"?" }
+                    hint = nil
                 }
                 report(at: pair.key.mark, path / key,
                        "unknown field \"\(key)\", expected one of \(fields.joined(separator: ", "))", hint: hint)
@@ -84,7 +88,7 @@ struct SpecReader {
                 values[key] = pair
             }
         }
-        return ObjectFields(node: node, path: path, pairs: values)
+        return ObjectFields(node: node, path: path, pairs: values, misspelt: misspelt)
     }
 
     /// Reads a mapping of string keys to string values, such as labels. `keyProblem` and `valueProblem` return the
@@ -133,8 +137,10 @@ struct SpecReader {
     // MARK: Required and optional fields
 
     /// The field's value, reporting it missing (at the enclosing mapping) or empty. `expected` says what belongs there.
+    /// A field already reported as misspelt is not reported missing as well.
     mutating func required(_ object: ObjectFields, _ field: String, expected: String) -> YAMLNode? {
         guard let pair = object.pairs[field] else {
+            if object.misspelt.contains(field) { return nil }
             report(at: object.node.mark, object.path, "missing required field \"\(field)\", expected \(expected)")
             return nil
         }
@@ -177,7 +183,7 @@ struct SpecReader {
         guard let text = node.scalarText, !node.isNull, !node.isExplicitString,
               text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "+") }), let value = Int(text),
               range.contains(value) else {
-            mismatch(node, path, expected: expected, hint: node.scalarText.flatMap(hint))
+            mismatch(node, path, expected: expected, hint: Self.quotedNumberHint(node) ?? node.scalarText.flatMap(hint))
             return nil
         }
         return value
@@ -187,7 +193,7 @@ struct SpecReader {
                          hint: (Double) -> String? = { _ in nil }) -> Double? {
         guard let text = node.scalarText, !node.isNull, !node.isExplicitString, Self.isNumberLike(text),
               let value = Double(text) else {
-            mismatch(node, path, expected: expected)
+            mismatch(node, path, expected: expected, hint: Self.quotedNumberHint(node))
             return nil
         }
         guard range.contains(value) else {
@@ -195,6 +201,12 @@ struct SpecReader {
             return nil
         }
         return value
+    }
+
+    /// `"8080"` where a number belongs: the quotes make it a string.
+    private static func quotedNumberHint(_ node: YAMLNode) -> String? {
+        guard node.isExplicitString, let text = node.scalarText, isNumberLike(text) else { return nil }
+        return "remove the quotes: a quoted value is a string"
     }
 
     mutating func boolean(_ node: YAMLNode, _ path: FieldPath) -> Bool? {
@@ -276,6 +288,8 @@ struct ObjectFields {
     let node: YAMLNode
     let path: FieldPath
     let pairs: [String: YAMLPair]
+    /// Known fields that an unknown key was reported as a likely misspelling of.
+    let misspelt: Set<String>
 
     /// The value of an optional field; nil when absent or null.
     subscript(_ field: String) -> YAMLNode? {

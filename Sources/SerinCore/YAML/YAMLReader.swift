@@ -43,7 +43,12 @@ public enum YAMLReader {
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    return YAMLStream(documents: builder.documents, error: parserError(parser))
+                    var error = parserError(parser)
+                    let offset = Int(parser.problem_mark.index)
+                    if offset < buffer.count, buffer[offset] == UInt8(ascii: "\t") {
+                        error.hint = "indent YAML with spaces, not tabs"
+                    }
+                    return YAMLStream(documents: builder.documents, error: error)
                 }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }
