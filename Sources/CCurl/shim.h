@@ -46,6 +46,11 @@ static inline CURLcode serin_curl_getinfo_off(CURL *handle, CURLINFO info, curl_
     return curl_easy_getinfo(handle, info, value);
 }
 
+/* CURLVERSION_NOW is a macro alias, which Swift does not import. */
+static inline curl_version_info_data *serin_curl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}
+
 static inline CURLMcode serin_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
