@@ -1,0 +1,21 @@
+# The two commands a new user needs: `make run` and `make test`. Both install what they need first.
+SWIFT ?= swift
+SERIN := .build/debug/serin
+
+.PHONY: run test build dependencies clean
+
+run: build
+	$(SERIN) validate examples/deployments
+
+test: dependencies
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --disable-xctest
+
+build: dependencies
+	$(SWIFT) build --product serin
+
+dependencies:
+	@bash scripts/install-dependencies.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing Serin needs on Debian 12, and nothing when it is already there.
+# Used by `make run` and `make test`; safe to run again.
+set -euo pipefail
+
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "Serin needs these packages, and this system has no apt-get to install them: ${missing[*]}" >&2
+    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config) and run again." >&2
+    exit 1
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo="sudo"
+    else
+        echo "Installing ${missing[*]} needs root: run as root or install sudo." >&2
+        exit 1
+    fi
+fi
+
+echo "Installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
