@@ -37,7 +37,9 @@ struct MutationPropertyTests {
 
     static func checkOutcome(of bytes: [UInt8]) {
         let decoding = DesiredState.decode([SourceFile(path: "mutated.yaml", contents: bytes)])
-        let lineCount = bytes.split(separator: 10, omittingEmptySubsequences: false).count
+        // YAML breaks lines at LF, CR (alone or before LF), NEL, LS and PS; counting each separately bounds the lines.
+        let text = String(decoding: bytes, as: UTF8.self)
+        let lineCount = 1 + text.unicodeScalars.filter { ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count
         for diagnostic in decoding.diagnostics {
             #expect(diagnostic.file == "mutated.yaml")
             #expect((1...lineCount + 1).contains(diagnostic.mark.line), "\(diagnostic)")

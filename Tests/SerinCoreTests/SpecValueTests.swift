@@ -69,7 +69,8 @@ struct NameTests {
     @Test(arguments: [("s3://models/iris/1", true), ("gs://bucket/x", true), ("https://models.example.com/x", true),
                       ("file:///srv/models/iris", true), ("hf://org/model", true), ("pvc://models-claim/iris", true),
                       ("hf://model", false), ("pvc://claim", false), ("https://user:pw@host/x", false), ("s3://ab/x", false),
-                      ("file:///", false), ("s3://models/iris 1", false)])
+                      ("file:///", false), ("s3://models/iris 1", false), ("s3://models/\u{FEFF}iris", false),
+                      ("s3://models/modèle", false)])
     func checksModelURIs(_ uri: String, _ valid: Bool) {
         #expect(((try? ModelURI.parse(uri).get()) != nil) == valid)
     }

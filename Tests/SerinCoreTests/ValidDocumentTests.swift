@@ -90,6 +90,18 @@ struct ValidDocumentTests {
         """)
     }
 
+    @Test func writtenStringsWithInvisibleCharactersReadBackUnchanged() {
+        let text = "a\u{FEFF}b\u{7}c\u{0}d\u{1F}e\"f\\g\nh"
+        let written = YAMLWriter.write(.mapping([("query", .string(text))]))
+        #expect(written == #"query: "a\ufeffb\x07c\x00d\x1fe\"f\\g\nh""# + "\n")
+        let stream = YAMLReader.read(Array(written.utf8))
+        guard case .mapping(let pairs)? = stream.documents.first?.root?.content else {
+            Issue.record("not a mapping: \(stream)")
+            return
+        }
+        #expect(pairs.first?.value.scalarText == text)
+    }
+
     @Test func unquotedVersionKeepsItsSpelling() throws {
         let yaml = minimalDocument.replacingFirst(#"version: "1""#, with: "version: 1.10")
         #expect(decode(yaml).state.deployments.first?.spec.model.version == "1.10")

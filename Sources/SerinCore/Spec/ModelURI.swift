@@ -28,8 +28,9 @@ public struct ModelURI: Sendable, Hashable, CustomStringConvertible {
             let hint = schemeText == "http" ? "models are fetched over https only" : nil
             return .failure(Problem(expected: "a URI starting with one of \(schemes)", hint: hint))
         }
-        if text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) {
-            return .failure(Problem(expected: "a URI without spaces or control characters", hint: "percent-encode them"))
+        if !text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) {
+            return .failure(Problem(expected: "a URI of printable ASCII characters, without spaces",
+                                    hint: "percent-encode spaces and other characters"))
         }
         let authority = rest.prefix { $0 != "/" }
         switch scheme {

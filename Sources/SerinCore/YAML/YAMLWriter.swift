@@ -118,8 +118,10 @@ public enum YAMLWriter {
             case "\r": result += "\\r"
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FEFF}" {
+                    // YAML's \x takes exactly two hex digits, \u exactly four.
                     let hex = String(scalar.value, radix: 16)
-                    result += "\\x" + String(repeating: "0", count: max(0, 2 - hex.count)) + hex
+                    let (escape, width) = scalar.value < 0x100 ? ("\\x", 2) : ("\\u", 4)
+                    result += escape + String(repeating: "0", count: max(0, width - hex.count)) + hex
                 } else {
                     result.unicodeScalars.append(scalar)
                 }
