@@ -31,24 +31,10 @@ struct SpecReader {
         case .scalar(let text, let style):
             if node.isNull { return text.isEmpty ? "an empty value" : text }
             let shown = text.count > 60 ? String(text.prefix(57)) + "..." : text
-            if style.isQuoted || node.tag == YAMLTag.string { return "the string \"\(escape(shown))\"" }
+            if style.isQuoted || node.tag == YAMLTag.string { return "the string \(QuotedString.yaml(shown))" }
             if Self.isNumberLike(text) || text == "true" || text == "false" { return shown }
-            return "\"\(escape(shown))\""
+            return QuotedString.yaml(shown)
         }
-    }
-
-    private static func escape(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 
     static func isNumberLike(_ text: String) -> Bool {

@@ -108,25 +108,6 @@ public enum YAMLWriter {
     }
 
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FEFF}" {
-                    // YAML's \x takes exactly two hex digits, \u exactly four.
-                    let hex = String(scalar.value, radix: 16)
-                    let (escape, width) = scalar.value < 0x100 ? ("\\x", 2) : ("\\u", 4)
-                    result += escape + String(repeating: "0", count: max(0, width - hex.count)) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        QuotedString.yaml(text)
     }
 }
