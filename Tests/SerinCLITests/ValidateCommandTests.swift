@@ -125,6 +125,28 @@ struct ValidateCommandTests {
         #expect(outcome.stdout.hasPrefix("deployments/huge.yaml:1:1: error: file is 3 MiB, larger than the 1 MiB limit"))
     }
 
+    /// The bound is loose (shared machines): it only catches the gigabytes an expanding or recursing reader takes.
+    @Test func hostileFilesAreRefusedInBoundedMemory() throws {
+        // Nine levels of nine aliases each: 9^10 strings once expanded.
+        var bomb = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            bomb += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let directory = try scratch([
+            "deployments/bomb.yaml": bomb,
+            "deployments/deep.yaml": String(repeating: "[", count: 500_000),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outcome = try serin(["validate"], in: directory)
+        #expect(outcome.status == 1)
+        #expect(outcome.stdout.contains("deployments/bomb.yaml:"))
+        #expect(outcome.stdout.contains("YAML nodes once aliases are resolved"))
+        #expect(outcome.stdout.contains("deployments/deep.yaml:1:65: error: nesting deeper than 64 levels"))
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        #expect(usage.ru_maxrss < 256 * 1024, "largest child used \(usage.ru_maxrss) KiB")
+    }
+
     @Test func aMissingPathIsAUsageError() throws {
         let outcome = try serin(["validate", "no/such/dir"])
         #expect(outcome.status == 2)
