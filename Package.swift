@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         // Command-line parsing for the thin `serin` executable.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Structured logging in library code.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // SHA-1 HMAC for hashed known_hosts entries; later, webhook signatures.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // Property-based tests of the spec decoder (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -23,10 +27,22 @@ let package = Package(
         // The pure domain: spec types, decoding, validation. No I/O, no clock, no globals.
         .target(name: "SerinCore", dependencies: ["CYAML"]),
 
+        // Git as Serin's input and ledger, through libgit2.
+        .target(
+            name: "SerinGit",
+            dependencies: [
+                "SerinCore",
+                "CLibGit2",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         .executableTarget(
             name: "serin",
             dependencies: [
                 "SerinCore",
+                "SerinGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +54,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
