@@ -20,31 +20,17 @@ public struct DesiredState: Sendable, Hashable {
     }
 
     public static func decode(_ files: [SourceFile], limits: YAMLLimits = .standard) -> DesiredStateDecoding {
-        var entries: [DeploymentKey: Entry] = [:]
-        var diagnostics: [Diagnostic] = []
-        for file in files.sorted(by: { $0.path < $1.path }) {
-            let decoded = decodeFile(file, limits: limits)
-            diagnostics += decoded.diagnostics
-            for entry in decoded.entries {
-                let key = entry.deployment.key
-                if let first = entries[key] {
-                    diagnostics.append(Diagnostic(
-                        file: entry.file, mark: entry.mark, path: FieldPath.root / "metadata" / "name",
-                        message: "ModelDeployment \(key) is defined twice: here and at \(first.file):\(first.mark.line):\(first.mark.column)",
-                        hint: "each namespace/name may be defined once; rename or remove one"))
-                } else {
-                    entries[key] = entry
-                }
-            }
-        }
-        return DesiredStateDecoding(state: DesiredState(entries: entries), diagnostics: diagnostics.sorted())
+        assemble(files.map { decodeFile($0, limits: limits) })
     }
 
-    private static func decodeFile(_ file: SourceFile, limits: YAMLLimits) -> (entries: [Entry], diagnostics: [Diagnostic]) {
+    /// Decodes one file on its own. Files are independent until `assemble`, so a reader that knows which files
+    /// changed between two commits re-decodes only those and reuses the rest.
+    public static func decodeFile(_ file: SourceFile, limits: YAMLLimits = .standard) -> DecodedFile {
         if file.size > limits.maxFileBytes {
-            return ([], [Diagnostic(file: file.path, mark: SourceMark(line: 1, column: 1),
-                                    message: "file is \(ByteCount(file.size)), larger than the \(ByteCount(limits.maxFileBytes)) limit",
-                                    hint: "split it into several files")])
+            return DecodedFile(path: file.path, entries: [], diagnostics: [Diagnostic(
+                file: file.path, mark: SourceMark(line: 1, column: 1),
+                message: "file is \(ByteCount(file.size)), larger than the \(ByteCount(limits.maxFileBytes)) limit",
+                hint: "split it into several files")])
         }
         let stream = YAMLReader.read(file.contents, limits: limits)
         var entries: [Entry] = []
@@ -60,8 +46,36 @@ public struct DesiredState: Sendable, Hashable {
         if let error = stream.error {
             diagnostics.append(Diagnostic(file: file.path, mark: error.mark, message: error.message, hint: error.hint))
         }
-        return (entries, diagnostics)
+        return DecodedFile(path: file.path, entries: entries, diagnostics: diagnostics)
     }
+
+    /// Joins decoded files into one desired state, applying the rules that span files.
+    public static func assemble(_ files: [DecodedFile]) -> DesiredStateDecoding {
+        var entries: [DeploymentKey: Entry] = [:]
+        var diagnostics: [Diagnostic] = []
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            diagnostics += file.diagnostics
+            for entry in file.entries {
+                let key = entry.deployment.key
+                if let first = entries[key] {
+                    diagnostics.append(Diagnostic(
+                        file: entry.file, mark: entry.mark, path: FieldPath.root / "metadata" / "name",
+                        message: "ModelDeployment \(key) is defined twice: here and at \(first.file):\(first.mark.line):\(first.mark.column)",
+                        hint: "each namespace/name may be defined once; rename or remove one"))
+                } else {
+                    entries[key] = entry
+                }
+            }
+        }
+        return DesiredStateDecoding(state: DesiredState(entries: entries), diagnostics: diagnostics.sorted())
+    }
+}
+
+/// One file's share of a desired state: the deployments it defines and the problems found in it.
+public struct DecodedFile: Sendable, Hashable {
+    public var path: String
+    public var entries: [DesiredState.Entry]
+    public var diagnostics: [Diagnostic]
 }
 
 /// The outcome of decoding a repository: the deployments that decoded, and every problem found.
