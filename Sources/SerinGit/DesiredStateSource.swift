@@ -1,0 +1,134 @@
+import Logging
+import SerinCore
+
+/// Reads desired state from one branch of a Git remote, incrementally: between two commits only the files that
+/// changed under the deployments root are read and decoded again. A commit that does not validate is never applied;
+/// the last good desired state stays in force until a valid commit replaces it.
+///
+/// Each sync runs its steps in a fixed order: fetch, resolve the tip, diff the deployments root against the last
+/// synced commit, decode the changed files, assemble, and only then decide.
+public actor DesiredStateSource {
+    public struct Configuration: Sendable {
+        public var branch: String
+        /// The directory holding the ModelDeployment files, relative to the repository root; empty for the root.
+        public var root: String
+        public var limits: YAMLLimits
+
+        public init(branch: String = "main", root: String = "deployments", limits: YAMLLimits = .standard) {
+            self.branch = branch
+            self.root = root.split(separator: "/").joined(separator: "/")
+            self.limits = limits
+        }
+    }
+
+    private struct CachedFile {
+        var blob: ObjectID
+        var decoded: DecodedFile
+    }
+
+    public nonisolated let mirror: GitMirror
+    public nonisolated let configuration: Configuration
+    private let logger: Logger
+    private var syncedCommit: ObjectID?
+    private var syncedRoot: ObjectID?
+    private var files: [String: CachedFile] = [:]
+    public private(set) var lastGood: DesiredSnapshot?
+
+    public init(mirror: GitMirror, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "serin.git.source")) {
+        self.mirror = mirror
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Fetches the branch and brings the desired state up to date with its tip.
+    public func sync() async -> SyncOutcome {
+        let tip: ObjectID
+        do throws(GitError) {
+            tip = try await mirror.fetch(branch: configuration.branch)
+        } catch {
+            logger.warning("sync failed", metadata: ["error": "\(error)", "remote": "\(mirror.remote.displayURL)"])
+            return .failed(error, lastGood: lastGood)
+        }
+        if tip == syncedCommit { return .unchanged(tip) }
+        do throws(GitError) {
+            return try await read(tip)
+        } catch {
+            logger.warning("reading the desired state failed", metadata: ["commit": "\(tip.short)", "error": "\(error)"])
+            return .failed(error, lastGood: lastGood)
+        }
+    }
+
+    private func read(_ tip: ObjectID) async throws(GitError) -> SyncOutcome {
+        let root = configuration.root
+        let previousCommit = syncedCommit
+        let previousRoot = syncedRoot
+        let limits = configuration.limits
+        let known = files.mapValues(\.blob)
+        let reading = try await mirror.withRepository { repository throws(GitError) -> TreeReading in
+            var forcePushed = false
+            if let previousCommit { forcePushed = try !repository.isDescendant(tip, of: previousCommit) }
+            let tree = try repository.commit(tip).tree
+            guard let rootTree = try repository.subtree(tree, at: root) else {
+                return TreeReading(rootTree: nil, forcePushed: forcePushed, changed: [:], deleted: [])
+            }
+            var changed: [String: ObjectID] = [:]
+            var deleted: [String] = []
+            if let previousRoot {
+                if previousRoot != rootTree {
+                    for change in try repository.changes(from: previousRoot, to: rootTree) where SourceFile.isManifest(change.path) {
+                        if let blob = change.blob { changed[change.path] = blob } else { deleted.append(change.path) }
+                    }
+                }
+            } else {
+                changed = try repository.files(in: rootTree).filter { SourceFile.isManifest($0.key) && known[$0.key] != $0.value }
+            }
+            var decoded: [String: DecodedFile] = [:]
+            for (path, blob) in changed {
+                let (size, bytes) = try repository.blob(blob, limit: limits.maxFileBytes + 1)
+                let displayPath = root.isEmpty ? path : root + "/" + path
+                decoded[path] = DesiredState.decodeFile(SourceFile(path: displayPath, contents: bytes, size: size), limits: limits)
+            }
+            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, changed: changed, deleted: deleted, decoded: decoded)
+        }
+
+        guard let rootTree = reading.rootTree else {
+            let message = root.isEmpty ? "the commit has no files" : "the commit has no \(root)/ directory"
+            let diagnostic = Diagnostic(file: root.isEmpty ? "." : root, mark: SourceMark(line: 1, column: 1), message: message,
+                                        hint: "check the branch and the deployments path; nothing is applied from this commit")
+            logger.error("desired state not applied", metadata: ["commit": "\(tip.short)", "reason": "\(message)"])
+            return .invalid(commit: tip, diagnostics: [diagnostic], lastGood: lastGood)
+        }
+        if previousRoot == nil { files = [:] }
+        for path in reading.deleted { files[path] = nil }
+        for (path, blob) in reading.changed {
+            if let decoded = reading.decoded[path] { files[path] = CachedFile(blob: blob, decoded: decoded) }
+        }
+        syncedCommit = tip
+        syncedRoot = rootTree
+
+        let decoding = DesiredState.assemble(files.values.map(\.decoded))
+        let snapshot = DesiredSnapshot(commit: tip, decoding: decoding, parsedFiles: reading.decoded.count, fileCount: files.count)
+        if reading.forcePushed {
+            logger.warning("the desired branch was force-pushed", metadata: ["branch": "\(configuration.branch)", "commit": "\(tip.short)"])
+        }
+        guard decoding.isValid else {
+            logger.error("desired state not applied: the commit does not validate",
+                         metadata: ["commit": "\(tip.short)", "errors": "\(decoding.errors.count)",
+                                    "first": "\(decoding.errors.first.map(\.description) ?? "")"])
+            return .invalid(commit: tip, diagnostics: decoding.errors, lastGood: lastGood)
+        }
+        lastGood = snapshot
+        logger.info("desired state applied", metadata: ["commit": "\(tip.short)", "deployments": "\(decoding.state.entries.count)",
+                                                        "parsedFiles": "\(snapshot.parsedFiles)"])
+        return .applied(snapshot, forcePushed: reading.forcePushed)
+    }
+}
+
+/// What one read of a commit's deployments root found, built on the mirror's worker.
+private struct TreeReading: Sendable {
+    var rootTree: ObjectID?
+    var forcePushed: Bool
+    var changed: [String: ObjectID]
+    var deleted: [String]
+    var decoded: [String: DecodedFile] = [:]
+}

@@ -1,0 +1,79 @@
+import Crypto
+import Foundation
+import SerinCore
+
+/// A bare mirror of one remote in a cache directory: the only place Serin's Git objects live. Desired state is read
+/// straight from its object database (no work tree), and ledger commits are built in it before they are pushed.
+///
+/// All libgit2 work runs on the mirror's own worker thread, one call at a time.
+public actor GitMirror {
+    public nonisolated let remote: GitRemote
+    public nonisolated let path: String
+    private let worker: GitWorker
+    private let repository: Confined<Repository>
+
+    /// Opens the mirror for `remote` under `cacheDirectory`, creating it on first use. Each remote URL gets its own
+    /// directory, named by a hash of the URL so that credentials never appear in a path.
+    public init(remote: GitRemote, cacheDirectory: String) async throws(GitError) {
+        self.remote = remote
+        let digest = SHA256.hash(data: Data(remote.url.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let path = (cacheDirectory as NSString).appendingPathComponent("mirror-\(digest).git")
+        self.path = path
+        let worker = GitWorker(label: digest)
+        self.worker = worker
+        do {
+            try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw GitError(kind: .other, operation: "create the cache directory \(cacheDirectory)", message: "\(error)")
+        }
+        repository = try await worker.run { () throws(GitError) in Confined(try Repository.openOrCreateBare(at: path)) }
+    }
+
+    /// Runs `body` on the worker with the repository.
+    func withRepository<T: Sendable>(_ body: @escaping @Sendable (Repository) throws(GitError) -> T) async throws(GitError) -> T {
+        let repository = self.repository
+        return try await worker.run { () throws(GitError) -> T in try body(repository.value) }
+    }
+
+    /// Fetches `branch` into `refs/serin/fetched/<branch>` (force-updated, so a force-pushed branch is followed)
+    /// and returns its commit. Cancelling the calling task aborts the transfer at its next progress report.
+    public func fetch(branch: String) async throws(GitError) -> ObjectID {
+        let remote = self.remote
+        let context = remote.transportContext()
+        let local = Self.fetchedReference(branch)
+        let outcome: Result<ObjectID, GitError> = await withTaskCancellationHandler {
+            do throws(GitError) {
+                return .success(try await withRepository { repository throws(GitError) in
+                    try repository.fetch(from: remote.url, refspecs: ["+refs/heads/\(branch):\(local)"], context: context)
+                    guard let tip = try repository.resolve(local) else {
+                        throw GitError(kind: .notFound, operation: "fetch \(branch) from \(remote.displayURL)",
+                                       message: "the remote has no branch \(branch)")
+                    }
+                    return tip
+                })
+            } catch {
+                return .failure(error)
+            }
+        } onCancel: {
+            context.cancelled = true
+        }
+        return try outcome.get()
+    }
+
+    /// Where a fetched branch's tip is kept in the mirror.
+    public nonisolated static func fetchedReference(_ branch: String) -> String { "refs/serin/fetched/\(branch)" }
+
+    /// Resolves a revision (a branch fetched earlier, a commit id, `main~1`) to a commit.
+    public func resolve(_ revision: String) async throws(GitError) -> ObjectID {
+        try await withRepository { repository throws(GitError) in
+            if let fetched = try repository.resolve(Self.fetchedReference(revision)) { return fetched }
+            return try repository.resolveRevision(revision)
+        }
+    }
+}
+
+/// A value confined to one thread by convention: only a `GitWorker` closure touches it.
+final class Confined<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
