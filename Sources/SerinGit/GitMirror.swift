@@ -38,18 +38,28 @@ public actor GitMirror {
     /// Fetches `branch` into `refs/serin/fetched/<branch>` (force-updated, so a force-pushed branch is followed)
     /// and returns its commit. Cancelling the calling task aborts the transfer at its next progress report.
     public func fetch(branch: String) async throws(GitError) -> ObjectID {
+        guard let tip = try await fetchIfPresent(branch: branch) else {
+            throw GitError(kind: .notFound, operation: "fetch \(branch) from \(remote.displayURL)",
+                           message: "the remote has no branch \(branch)")
+        }
+        return tip
+    }
+
+    /// Like `fetch(branch:)`, but nil when the remote has no such branch.
+    public func fetchIfPresent(branch: String) async throws(GitError) -> ObjectID? {
         let remote = self.remote
         let context = remote.transportContext()
         let local = Self.fetchedReference(branch)
-        let outcome: Result<ObjectID, GitError> = await withTaskCancellationHandler {
+        let outcome: Result<ObjectID?, GitError> = await withTaskCancellationHandler {
             do throws(GitError) {
-                return .success(try await withRepository { repository throws(GitError) in
-                    try repository.fetch(from: remote.url, refspecs: ["+refs/heads/\(branch):\(local)"], context: context)
-                    guard let tip = try repository.resolve(local) else {
-                        throw GitError(kind: .notFound, operation: "fetch \(branch) from \(remote.displayURL)",
-                                       message: "the remote has no branch \(branch)")
+                return .success(try await withRepository { repository throws(GitError) -> ObjectID? in
+                    let advertised = try repository.remoteBranches(at: remote.url, context: context)
+                    guard advertised.contains("refs/heads/\(branch)") else {
+                        try repository.deleteReference(local)
+                        return nil
                     }
-                    return tip
+                    try repository.fetch(from: remote.url, refspecs: ["+refs/heads/\(branch):\(local)"], context: context)
+                    return try repository.resolve(local)
                 })
             } catch {
                 return .failure(error)

@@ -278,6 +278,28 @@ final class Repository {
         }
     }
 
+    /// The references the remote advertises.
+    func remoteBranches(at url: String, context: TransportContext) throws(GitError) -> Set<String> {
+        try withRemote(url) { remote throws(GitError) in
+            var callbacks = git_remote_callbacks()
+            git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
+            install(&callbacks, context)
+            try withExtendedLifetime(context) { () throws(GitError) in
+                try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil),
+                          "connect to \(RemoteURL.redacting(url))", context: context)
+            }
+            defer { git_remote_disconnect(remote) }
+            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+            var count = 0
+            try check(git_remote_ls(&heads, &count, remote), "list the references of \(RemoteURL.redacting(url))")
+            var names = Set<String>()
+            for index in 0..<count {
+                if let head = heads?[index], let name = head.pointee.name { names.insert(String(cString: name)) }
+            }
+            return names
+        }
+    }
+
     /// Pushes `refspecs` to `url`. Returns the references the remote refused, with its reasons.
     func push(to url: String, refspecs: [String], context: TransportContext) throws(GitError) -> [(reference: String, status: String)] {
         context.rejectedReferences = []
@@ -324,6 +346,15 @@ final class Repository {
         var handle: OpaquePointer?
         try check(git_reference_create(&handle, pointer, reference, &oid, 1, message), "update \(reference)")
         git_reference_free(handle)
+    }
+
+    func deleteReference(_ reference: String) throws(GitError) {
+        var handle: OpaquePointer?
+        let result = git_reference_lookup(&handle, pointer, reference)
+        if result == GIT_ENOTFOUND.rawValue { return }
+        try check(result, "find \(reference)")
+        defer { git_reference_free(handle) }
+        try check(git_reference_delete(handle), "delete \(reference)")
     }
 
     func isDescendant(_ commit: ObjectID, of ancestor: ObjectID) throws(GitError) -> Bool {
