@@ -89,4 +89,8 @@ enum JSON {
     static func string(_ text: String) -> String {
         QuotedString.json(text)
     }
+
+    static func array(_ elements: [String]) -> String {
+        "[" + elements.joined(separator: ",") + "]"
+    }
 }

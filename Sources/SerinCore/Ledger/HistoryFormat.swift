@@ -1,0 +1,76 @@
+/// How `serin history` prints a model's rollout history.
+public enum HistoryFormat: String, Sendable, CaseIterable {
+    /// One line per transition, columns aligned:
+    /// `2026-11-29T02:20:52Z  Progressing  25%  v13  desired 1a2b3c4  successRate=0.995 latency=180ms`.
+    case text
+    /// A JSON array of transitions.
+    case json
+
+    /// Entries are printed oldest first, ordered by time; entries with the same time keep the order given.
+    /// No entries print as nothing in text and as `[]` in JSON.
+    public func render(_ entries: [HistoryEntry]) -> String {
+        let ordered = entries.enumerated()
+            .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+            .map(\.element)
+        switch self {
+        case .text: return renderText(ordered)
+        case .json: return renderJSON(ordered)
+        }
+    }
+
+    private func renderText(_ entries: [HistoryEntry]) -> String {
+        let rows = entries.map { entry in
+            [
+                entry.time.description,
+                entry.phase.rawValue,
+                "\(entry.weight)%",
+                entry.version.map(LedgerCommitMessage.displayVersion) ?? "-",
+                "desired \(entry.desiredCommit.prefix(7))",
+                entry.gates.map { "\($0.name)=\($0.valueText ?? $0.verdict.rawValue)" }.joined(separator: " "),
+            ]
+        }
+        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let lines = rows.map { row in
+            let cells = row.indices.map { column in
+                let padding = String(repeating: " ", count: widths[column] - row[column].count)
+                return column == 2 ? padding + row[column] : row[column] + padding
+            }
+            let line = cells.joined(separator: "  ")
+            return String(line.reversed().drop(while: { $0 == " " }).reversed())
+        }
+        return lines.map { $0 + "\n" }.joined()
+    }
+
+    private func renderJSON(_ entries: [HistoryEntry]) -> String {
+        let objects = entries.map { entry in
+            JSON.object([
+                ("time", JSON.string(entry.time.description)),
+                ("phase", JSON.string(entry.phase.rawValue)),
+                ("weight", String(entry.weight)),
+                ("version", entry.version.map(JSON.string) ?? "null"),
+                ("desiredCommit", JSON.string(entry.desiredCommit)),
+                ("commit", JSON.string(entry.commit)),
+                ("message", JSON.string(entry.message)),
+                ("gates", JSON.array(entry.gates.map(\.json))),
+            ])
+        }
+        return JSON.array(objects) + "\n"
+    }
+}
+
+extension GateResult {
+    /// `{name, verdict, value, threshold, …}`; value is null when there was no data.
+    var json: String {
+        JSON.object([
+            ("name", JSON.string(name)),
+            ("verdict", JSON.string(verdict.rawValue)),
+            ("value", value.flatMap { $0.isFinite ? NumberText.of($0) : nil } ?? "null"),
+            ("unit", unit.map(JSON.string) ?? "null"),
+            ("statistic", statistic.map(JSON.string) ?? "null"),
+            ("threshold", JSON.string(threshold)),
+            ("query", query.map(JSON.string) ?? "null"),
+            ("message", message.map(JSON.string) ?? "null"),
+            ("consecutiveFailures", String(consecutiveFailures)),
+        ])
+    }
+}
