@@ -46,6 +46,35 @@ struct DocumentDecoder {
         return nil
     }
 
+    /// What a document sets out to define, read leniently, without diagnostics.
+    enum Claim: Equatable {
+        /// A document of another kind, which `decode` skips with a warning.
+        case otherKind
+        /// A ModelDeployment, or a document that fails to be one (wrong kind spelling, a list, no kind), with the
+        /// namespace/name its metadata names when it can be read.
+        case model(DeploymentKey?)
+    }
+
+    /// Classifies `root` as `decode` does, so that a file's problems can be attributed to the model it defines.
+    static func claim(of root: YAMLNode) -> Claim {
+        guard case .mapping(let pairs) = root.content else { return .model(nil) }
+        func value(_ key: String, in pairs: [YAMLPair]) -> YAMLNode? { pairs.first { $0.key.scalarText == key }?.value }
+        let kindNode = value("kind", in: pairs)
+        if let kindNode, !kindNode.isNull, let kind = kindNode.scalarText, kind != ModelDeployment.kind {
+            let apiVersion = value("apiVersion", in: pairs)?.scalarText
+            let claimsSerin = apiVersion?.hasPrefix("serin.dev/") == true
+                || Suggestion.closest(to: kind, in: [ModelDeployment.kind]) != nil
+            if !claimsSerin { return .otherKind }
+        }
+        guard let metadata = value("metadata", in: pairs), case .mapping(let fields) = metadata.content,
+              let nameNode = value("name", in: fields), !nameNode.isNull, let name = nameNode.scalarText else { return .model(nil) }
+        let namespaceNode = value("namespace", in: fields)
+        guard let namespaceNode, !namespaceNode.isNull else {
+            return .model(DeploymentKey(namespace: SpecDefaults.namespace, name: name))
+        }
+        return .model(namespaceNode.scalarText.map { DeploymentKey(namespace: $0, name: name) })
+    }
+
     private mutating func report(_ severity: Diagnostic.Severity = .error, at mark: SourceMark, _ path: FieldPath,
                                  _ message: String, hint: String? = nil) {
         diagnostics.append(Diagnostic(severity, file: file, mark: mark, path: path, message: message, hint: hint))

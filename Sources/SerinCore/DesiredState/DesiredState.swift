@@ -35,8 +35,10 @@ public struct DesiredState: Sendable, Hashable {
         let stream = YAMLReader.read(file.contents, limits: limits)
         var entries: [Entry] = []
         var diagnostics: [Diagnostic] = []
+        var modelKeys: [DeploymentKey?] = []
         for document in stream.documents {
             guard let root = document.root, !root.isNull else { continue }
+            if case .model(let key) = DocumentDecoder.claim(of: root) { modelKeys.append(key) }
             var decoder = DocumentDecoder(file: file.path)
             if let deployment = decoder.decode(root) {
                 entries.append(Entry(deployment: deployment, file: file.path, mark: root.mark))
@@ -46,15 +48,17 @@ public struct DesiredState: Sendable, Hashable {
         if let error = stream.error {
             diagnostics.append(Diagnostic(file: file.path, mark: error.mark, message: error.message, hint: error.hint))
         }
-        return DecodedFile(path: file.path, entries: entries, diagnostics: diagnostics)
+        return DecodedFile(path: file.path, entries: entries, diagnostics: diagnostics, modelKeys: modelKeys)
     }
 
     /// Joins decoded files into one desired state, applying the rules that span files.
     public static func assemble(_ files: [DecodedFile]) -> DesiredStateDecoding {
         var entries: [DeploymentKey: Entry] = [:]
         var diagnostics: [Diagnostic] = []
+        var modelKeysByFile: [String: [DeploymentKey?]] = [:]
         for file in files.sorted(by: { $0.path < $1.path }) {
             diagnostics += file.diagnostics
+            modelKeysByFile[file.path] = file.modelKeys
             for entry in file.entries {
                 let key = entry.deployment.key
                 if let first = entries[key] {
@@ -67,7 +71,8 @@ public struct DesiredState: Sendable, Hashable {
                 }
             }
         }
-        return DesiredStateDecoding(state: DesiredState(entries: entries), diagnostics: diagnostics.sorted())
+        return DesiredStateDecoding(state: DesiredState(entries: entries), diagnostics: diagnostics.sorted(),
+                                    modelKeysByFile: modelKeysByFile)
     }
 }
 
@@ -76,6 +81,10 @@ public struct DecodedFile: Sendable, Hashable {
     public var path: String
     public var entries: [DesiredState.Entry]
     public var diagnostics: [Diagnostic]
+    /// One element per document that is, or tries to be, a ModelDeployment, in file order: the namespace/name it
+    /// names, read leniently so that even an invalid document's problems can be attributed to its model; nil when
+    /// the name could not be read. Documents of other kinds are not counted.
+    public var modelKeys: [DeploymentKey?] = []
 }
 
 /// The outcome of decoding a repository: the deployments that decoded, and every problem found.
@@ -83,6 +92,8 @@ public struct DesiredStateDecoding: Sendable, Hashable {
     public var state: DesiredState
     /// Sorted by file and position.
     public var diagnostics: [Diagnostic]
+    /// Each file's `DecodedFile.modelKeys`, by path: which model a file's problems concern.
+    public var modelKeysByFile: [String: [DeploymentKey?]] = [:]
 
     public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
