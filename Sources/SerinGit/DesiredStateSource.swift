@@ -40,8 +40,33 @@ public actor DesiredStateSource {
         self.logger = logger
     }
 
-    /// Fetches the branch and brings the desired state up to date with its tip.
+    /// Fetches the branch and brings the desired state up to date with its tip. A mirror found damaged (objects
+    /// it once had are unreadable) is rebuilt from the remote and the sync tried once more.
     public func sync() async -> SyncOutcome {
+        let outcome = await syncOnce()
+        guard case .failed(let error, _) = outcome, await mirrorIsDamaged(after: error) else { return outcome }
+        logger.warning("the mirror is damaged; rebuilding it from the remote", metadata: ["path": "\(mirror.path)", "error": "\(error)"])
+        do throws(GitError) {
+            try await mirror.recreate()
+        } catch {
+            return .failed(error, lastGood: lastGood)
+        }
+        syncedCommit = nil
+        syncedRoot = nil
+        files = [:]
+        return await syncOnce()
+    }
+
+    private func mirrorIsDamaged(after error: GitError) async -> Bool {
+        switch error.kind {
+        case .authentication, .certificate, .hostKey, .cancelled: return false
+        default: break
+        }
+        if let syncedCommit { return await !mirror.canRead(syncedCommit) }
+        return false
+    }
+
+    private func syncOnce() async -> SyncOutcome {
         let tip: ObjectID
         do throws(GitError) {
             tip = try await mirror.fetch(branch: configuration.branch)

@@ -10,7 +10,7 @@ public actor GitMirror {
     public nonisolated let remote: GitRemote
     public nonisolated let path: String
     private let worker: GitWorker
-    private let repository: Confined<Repository>
+    private let repository: Confined<Repository?>
 
     /// Opens the mirror for `remote` under `cacheDirectory`, creating it on first use. Each remote URL gets its own
     /// directory, named by a hash of the URL so that credentials never appear in a path.
@@ -26,13 +26,19 @@ public actor GitMirror {
         } catch {
             throw GitError(kind: .other, operation: "create the cache directory \(cacheDirectory)", message: "\(error)")
         }
-        repository = try await worker.run { () throws(GitError) in Confined(try Repository.openOrCreateBare(at: path)) }
+        repository = try await worker.run { () throws(GitError) in Confined(Optional(try Repository.openOrCreateBare(at: path))) }
     }
 
     /// Runs `body` on the worker with the repository.
     func withRepository<T: Sendable>(_ body: @escaping @Sendable (Repository) throws(GitError) -> T) async throws(GitError) -> T {
         let repository = self.repository
-        return try await worker.run { () throws(GitError) -> T in try body(repository.value) }
+        let path = self.path
+        return try await worker.run { () throws(GitError) -> T in
+            guard let value = repository.value else {
+                throw GitError(kind: .other, operation: "use the mirror at \(path)", message: "the mirror could not be recreated")
+            }
+            return try body(value)
+        }
     }
 
     /// Fetches `branch` into `refs/serin/fetched/<branch>` (force-updated, so a force-pushed branch is followed)
@@ -53,12 +59,12 @@ public actor GitMirror {
         let outcome: Result<ObjectID?, GitError> = await withTaskCancellationHandler {
             do throws(GitError) {
                 return .success(try await withRepository { repository throws(GitError) -> ObjectID? in
-                    let advertised = try repository.remoteBranches(at: remote.url, context: context)
+                    try Self.checkLocalPath(remote.url, branch: branch)
+                    let advertised = try repository.fetch(from: remote.url, refspecs: ["+refs/heads/\(branch):\(local)"], context: context)
                     guard advertised.contains("refs/heads/\(branch)") else {
                         try repository.deleteReference(local)
                         return nil
                     }
-                    try repository.fetch(from: remote.url, refspecs: ["+refs/heads/\(branch):\(local)"], context: context)
                     return try repository.resolve(local)
                 })
             } catch {
@@ -68,6 +74,51 @@ public actor GitMirror {
             context.cancelled = true
         }
         return try outcome.get()
+    }
+
+    /// Whether the mirror can still read `commit` and its tree. A mirror whose object files were damaged or deleted
+    /// fails this, and is then rebuilt by `recreate()`.
+    public func canRead(_ commit: ObjectID) async -> Bool {
+        do throws(GitError) {
+            return try await withRepository { repository throws(GitError) in
+                let tree = try repository.commit(commit).tree
+                _ = try repository.files(in: tree)
+                return true
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// Deletes the mirror and starts an empty one in its place; the next fetch downloads everything again.
+    public func recreate() async throws(GitError) {
+        let path = self.path
+        let repository = self.repository
+        try await worker.run { () throws(GitError) in
+            repository.value = nil
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw GitError(kind: .other, operation: "remove the damaged mirror at \(path)", message: "\(error)")
+            }
+            repository.value = try Repository.openOrCreateBare(at: path)
+        }
+    }
+
+    /// libgit2 reports a missing local repository as an "unsupported URL protocol": say what is really wrong.
+    private static func checkLocalPath(_ url: String, branch: String) throws(GitError) {
+        let path: String
+        if url.hasPrefix("file://") {
+            path = String(url.dropFirst("file://".count))
+        } else if url.hasPrefix("/") || url.hasPrefix(".") {
+            path = url
+        } else {
+            return
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw GitError(kind: .notFound, operation: "fetch \(branch) from \(url)", message: "no repository at \(path)")
+        }
     }
 
     /// Where a fetched branch's tip is kept in the mirror.
@@ -84,6 +135,6 @@ public actor GitMirror {
 
 /// A value confined to one thread by convention: only a `GitWorker` closure touches it.
 final class Confined<Value>: @unchecked Sendable {
-    let value: Value
+    var value: Value
     init(_ value: Value) { self.value = value }
 }

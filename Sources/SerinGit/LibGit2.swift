@@ -262,8 +262,10 @@ final class Repository {
         return try body(remote)
     }
 
-    /// Fetches `refspecs` from `url`. Never fetches tags.
-    func fetch(from url: String, refspecs: [String], context: TransportContext) throws(GitError) {
+    /// Fetches `refspecs` from `url`, never tags, and returns the references the remote advertised: a refspec
+    /// naming a branch the remote lacks fetches nothing, and the caller tells that case apart with them.
+    @discardableResult
+    func fetch(from url: String, refspecs: [String], context: TransportContext) throws(GitError) -> Set<String> {
         try withRemote(url) { remote throws(GitError) in
             var options = git_fetch_options()
             git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
@@ -275,29 +277,19 @@ final class Repository {
                               "fetch \(refspecs.joined(separator: " ")) from \(RemoteURL.redacting(url))", context: context)
                 }
             }
+            return try advertisedReferences(remote, url: url)
         }
     }
 
-    /// The references the remote advertises.
-    func remoteBranches(at url: String, context: TransportContext) throws(GitError) -> Set<String> {
-        try withRemote(url) { remote throws(GitError) in
-            var callbacks = git_remote_callbacks()
-            git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
-            install(&callbacks, context)
-            try withExtendedLifetime(context) { () throws(GitError) in
-                try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil),
-                          "connect to \(RemoteURL.redacting(url))", context: context)
-            }
-            defer { git_remote_disconnect(remote) }
-            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
-            var count = 0
-            try check(git_remote_ls(&heads, &count, remote), "list the references of \(RemoteURL.redacting(url))")
-            var names = Set<String>()
-            for index in 0..<count {
-                if let head = heads?[index], let name = head.pointee.name { names.insert(String(cString: name)) }
-            }
-            return names
+    private func advertisedReferences(_ remote: OpaquePointer, url: String) throws(GitError) -> Set<String> {
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        try check(git_remote_ls(&heads, &count, remote), "list the references of \(RemoteURL.redacting(url))")
+        var names = Set<String>()
+        for index in 0..<count {
+            if let head = heads?[index], let name = head.pointee.name { names.insert(String(cString: name)) }
         }
+        return names
     }
 
     /// Pushes `refspecs` to `url`. Returns the references the remote refused, with its reasons.

@@ -1,0 +1,188 @@
+import Foundation
+import SerinCore
+import SerinGit
+import Testing
+
+@Suite("Desired state from Git")
+struct DesiredStateSourceTests {
+    private func source(for repository: DeploymentsRepository, root: String = "deployments") async throws -> DesiredStateSource {
+        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
+                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
+        return DesiredStateSource(mirror: mirror, configuration: .init(branch: "main", root: root))
+    }
+
+    @Test func firstSyncReadsEveryManifestUnderTheRoot() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.write("deployments/team-a/fraud.yml", DeploymentsRepository.deployment("fraud"))
+        try repository.write("deployments/README.md", "not a manifest")
+        try repository.write("other/ignored.yaml", "not: [valid")
+        let commit = try repository.commitAndPush("two models")
+
+        let outcome = await try source(for: repository).sync()
+        guard case .applied(let snapshot, let forcePushed) = outcome else {
+            Issue.record("expected applied, got \(outcome)")
+            return
+        }
+        #expect(snapshot.commit.hex == commit)
+        #expect(!forcePushed)
+        #expect(snapshot.parsedFiles == 2)
+        #expect(snapshot.decoding.state.deployments.map(\.metadata.name) == ["fraud", "iris"])
+        #expect(snapshot.decoding.state.entries[DeploymentKey(namespace: "ml", name: "iris")]?.file == "deployments/iris.yaml")
+    }
+
+    @Test func anUnmovedBranchIsUnchanged() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("one model")
+        let source = try await source(for: repository)
+        _ = await source.sync()
+        guard case .unchanged = await source.sync() else {
+            Issue.record("expected unchanged")
+            return
+        }
+    }
+
+    @Test func aPushChangingOneFileOutOfTwoThousandReparsesExactlyOne() async throws {
+        let repository = try DeploymentsRepository()
+        for index in 0..<2_000 {
+            try repository.write("deployments/m\(index).yaml", DeploymentsRepository.deployment("m\(index)"))
+        }
+        try repository.commitAndPush("2000 models")
+        let source = try await source(for: repository)
+        let first = await source.sync()
+        #expect(first.desired?.parsedFiles == 2_000)
+        #expect(first.desired?.decoding.state.entries.count == 2_000)
+
+        try repository.write("deployments/m1234.yaml", DeploymentsRepository.deployment("m1234", version: "2"))
+        try repository.commitAndPush("m1234 v2")
+        let second = await source.sync()
+        guard case .applied(let snapshot, _) = second else {
+            Issue.record("expected applied, got \(second)")
+            return
+        }
+        #expect(snapshot.parsedFiles == 1)
+        #expect(snapshot.fileCount == 2_000)
+        #expect(snapshot.decoding.state.entries[DeploymentKey(namespace: "ml", name: "m1234")]?.deployment.spec.model.version == "2")
+    }
+
+    @Test func deletedFilesLeaveTheDesiredState() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/a.yaml", DeploymentsRepository.deployment("a"))
+        try repository.write("deployments/b.yaml", DeploymentsRepository.deployment("b"))
+        try repository.commitAndPush("a and b")
+        let source = try await source(for: repository)
+        _ = await source.sync()
+        try repository.remove("deployments/b.yaml")
+        try repository.commitAndPush("remove b")
+        let outcome = await source.sync()
+        #expect(outcome.desired?.decoding.state.deployments.map(\.metadata.name) == ["a"])
+        #expect(outcome.desired?.parsedFiles == 0)
+    }
+
+    @Test func anInvalidCommitIsNotAppliedAndTheLastGoodStateStays() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        let good = try repository.commitAndPush("good")
+        let source = try await source(for: repository)
+        _ = await source.sync()
+
+        try repository.write("deployments/iris.yaml", "apiVersion: serin.dev/v1alpha1\nkind: ModelDeployment\nmetadata: {name: iris\n")
+        let bad = try repository.commitAndPush("broken YAML")
+        let outcome = await source.sync()
+        guard case .invalid(let commit, let diagnostics, let lastGood) = outcome else {
+            Issue.record("expected invalid, got \(outcome)")
+            return
+        }
+        #expect(commit.hex == bad)
+        #expect(diagnostics.map(\.file) == ["deployments/iris.yaml"])
+        #expect(diagnostics.first?.message.hasPrefix("invalid YAML") == true)
+        #expect(lastGood?.commit.hex == good)
+        #expect(await source.lastGood?.commit.hex == good)
+
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris", version: "2"))
+        try repository.commitAndPush("fixed")
+        let fixed = await source.sync()
+        #expect(fixed.desired?.decoding.state.deployments.first?.spec.model.version == "2")
+        #expect(fixed.desired?.parsedFiles == 1)
+    }
+
+    @Test func aForcePushedBranchIsFollowedAndFlagged() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("v1")
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris", version: "2"))
+        try repository.commitAndPush("v2")
+        let source = try await source(for: repository)
+        _ = await source.sync()
+
+        try repository.git.run(["reset", "--hard", "HEAD~1"], in: repository.workTree)
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris", version: "3"))
+        let rewritten = try repository.commitAndPush("v3 instead", force: true)
+        let outcome = await source.sync()
+        guard case .applied(let snapshot, let forcePushed) = outcome else {
+            Issue.record("expected applied, got \(outcome)")
+            return
+        }
+        #expect(forcePushed)
+        #expect(snapshot.commit.hex == rewritten)
+        #expect(snapshot.decoding.state.deployments.first?.spec.model.version == "3")
+    }
+
+    @Test func aMissingDeploymentsRootIsAnErrorNotAnEmptyState() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("v1")
+        let source = try await source(for: repository, root: "deploymnets")
+        guard case .invalid(_, let diagnostics, nil) = await source.sync() else {
+            Issue.record("expected invalid")
+            return
+        }
+        #expect(diagnostics.map(\.summary) == ["the commit has no deploymnets/ directory; check the branch and the deployments path; nothing is applied from this commit"])
+    }
+
+    @Test func anUnreachableRemoteFailsClearlyAndKeepsTheLastGoodState() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        let good = try repository.commitAndPush("v1")
+        let source = try await source(for: repository)
+        _ = await source.sync()
+        try FileManager.default.moveItem(at: repository.bare, to: repository.directory.url.appendingPathComponent("moved.git"))
+
+        let outcome = await source.sync()
+        guard case .failed(let error, let lastGood) = outcome else {
+            Issue.record("expected failed, got \(outcome)")
+            return
+        }
+        #expect(error.description == "could not fetch main from \(repository.bare.path): no repository at \(repository.bare.path)")
+        #expect(lastGood?.commit.hex == good)
+    }
+}
+
+@Suite("A damaged mirror")
+struct DamagedMirrorTests {
+    @Test func aMirrorWithDeletedPackFilesIsRebuiltAndTheSyncSucceeds() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("v1")
+        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
+                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
+        let source = DesiredStateSource(mirror: mirror)
+        _ = await source.sync()
+
+        let packs = URL(fileURLWithPath: mirror.path).appendingPathComponent("objects/pack")
+        let packFiles = try FileManager.default.contentsOfDirectory(atPath: packs.path)
+        #expect(!packFiles.isEmpty)
+        for file in packFiles { try FileManager.default.removeItem(at: packs.appendingPathComponent(file)) }
+
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris", version: "2"))
+        let commit = try repository.commitAndPush("v2")
+        let outcome = await source.sync()
+        guard case .applied(let snapshot, _) = outcome else {
+            Issue.record("expected applied after rebuilding the mirror, got \(outcome)")
+            return
+        }
+        #expect(snapshot.commit.hex == commit)
+        #expect(snapshot.decoding.state.deployments.first?.spec.model.version == "2")
+    }
+}
