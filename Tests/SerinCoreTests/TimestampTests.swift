@@ -67,6 +67,12 @@ struct TimestampTests {
         #expect(mismatches.isEmpty)
     }
 
+    @Test func wholeSecondsRoundDownAsGitCommitTimesDo() {
+        #expect(Timestamp(millisecondsSinceEpoch: 1_795_918_852_999).secondsSinceEpoch == 1_795_918_852)
+        #expect(Timestamp(millisecondsSinceEpoch: -1).secondsSinceEpoch == -1)
+        #expect(Timestamp(secondsSinceEpoch: 1_795_918_852) == transitionTime)
+    }
+
     @Test func ordersByInstantWhateverTheOffset() throws {
         let earlier = try #require(Timestamp(rfc3339: "2026-11-29T03:00:00+02:00"))
         let later = try #require(Timestamp(rfc3339: "2026-11-29T02:00:00Z"))

@@ -14,6 +14,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(millisecondsSinceEpoch: secondsSinceEpoch * 1_000)
     }
 
+    /// Whole seconds since the epoch, rounded down: what a git commit's time holds.
+    public var secondsSinceEpoch: Int64 { floorDivide(millisecondsSinceEpoch, 1_000) }
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }
