@@ -55,6 +55,28 @@ struct PlanFormatTests {
         """)
     }
 
+    @Test func markdownListsWarningsOfAValidPlanAfterTheChanges() {
+        let plan = plan(from: repository(), to: repository(modelDocument("iris") + "---\napiVersion: v1\nkind: ConfigMap\n"))
+        #expect(PlanFormat.markdown.render(plan, fromLabel: "main", toLabel: "pr-1") == """
+        ### Serin plan: main → pr-1
+
+        **1 to create, 1 warning**
+
+        | Model | Change | Details |
+        | --- | --- | --- |
+        | ml/iris | created | version 1, 1 replica; canary 10% → 25% → 50% → 100%, every 1m, no gates |
+
+        #### Warnings
+
+        **ml/iris**
+
+        | Location | Problem |
+        | --- | --- |
+        | deployments/0.yaml:12:7 | warning: kind: skipped: kind ConfigMap (v1) is not a Serin kind; Serin applies only ModelDeployment (serin.dev/v1alpha1); move other manifests out of the deployments root |
+
+        """)
+    }
+
     @Test func markdownEscapesWhatMarkdownWouldInterpret() {
         #expect(PlanFormat.markdown.render(Plan(from: repository(), to: repository()), fromLabel: "a|b*c_d`e", toLabel: "<script>[x](y) ~~z~~ $m$ &amp; #1 \\")
             == ##"""

@@ -14,9 +14,7 @@ enum PlanJSON {
             ("to", JSON.string(toLabel)),
             ("summary", JSON.object(summary)),
             ("changes", JSON.array(plan.changes.map(change))),
-            ("diagnostics", JSON.array(plan.problemGroups.flatMap { group in
-                group.diagnostics.map { diagnostic($0, subject: group.subject) }
-            }.sorted { $0.order < $1.order }.map(\.json))),
+            ("diagnostics", JSON.array(diagnostics(plan))),
         ]) + "\n"
     }
 
@@ -62,11 +60,17 @@ enum PlanJSON {
         JSON.array(paths.map { JSON.string($0.description) })
     }
 
-    private static func diagnostic(_ diagnostic: Diagnostic, subject: PlanProblemGroup.Subject)
-        -> (order: Diagnostic, json: String) {
+    /// In file and position order, each with the model its group concerns.
+    private static func diagnostics(_ plan: Plan) -> [String] {
+        plan.problemGroups.flatMap { group in group.diagnostics.map { (diagnostic: $0, subject: group.subject) } }
+            .sorted { $0.diagnostic < $1.diagnostic }
+            .map { diagnostic($0.diagnostic, subject: $0.subject) }
+    }
+
+    private static func diagnostic(_ diagnostic: Diagnostic, subject: PlanProblemGroup.Subject) -> String {
         let model: String
         if case .model(let key) = subject { model = JSON.string(key.description) } else { model = "null" }
-        return (diagnostic, JSON.object([
+        return JSON.object([
             ("severity", JSON.string(diagnostic.severity.rawValue)),
             ("file", JSON.string(diagnostic.file)),
             ("line", String(diagnostic.mark.line)),
@@ -75,6 +79,6 @@ enum PlanJSON {
             ("message", JSON.string(diagnostic.message)),
             ("hint", diagnostic.hint.map(JSON.string) ?? "null"),
             ("model", model),
-        ]))
+        ])
     }
 }
