@@ -79,6 +79,7 @@ struct NameTests {
         #expect(ArtifactDigest(parsing: "sha256:" + String(repeating: "0f", count: 32)) != nil)
         #expect(ArtifactDigest(parsing: "sha256:" + String(repeating: "0F", count: 32)) == nil)
         #expect(ArtifactDigest(parsing: "md5:" + String(repeating: "0", count: 32)) == nil)
+        #expect(ArtifactDigest(parsing: "sha256:" + String(repeating: "\u{FF10}", count: 64)) == nil)
     }
 }
 

@@ -75,7 +75,7 @@ public struct ArtifactDigest: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: String) {
         guard text.hasPrefix("sha256:") else { return nil }
         let hex = text.dropFirst("sha256:".count)
-        guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        guard hex.count == 64, hex.allSatisfy({ $0.isASCII && $0.isHexDigit && !$0.isUppercase }) else { return nil }
         self.hex = String(hex)
     }
 

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import SerinGit
+import Testing
+
+@Suite("The ledger on the status branch")
+struct LedgerWriterTests {
+    private func writer(for repository: DeploymentsRepository, cache: String = "cache") async throws -> LedgerWriter {
+        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
+                                         cacheDirectory: repository.directory.url.appendingPathComponent(cache).path)
+        return LedgerWriter(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    private func record(_ index: Int, model: String = "ml/iris") -> LedgerRecord {
+        LedgerRecord(path: "status/\(model).yaml", content: Array("phase: Progressing\nstep: \(index)\n".utf8),
+                     message: "\(model): Progressing \(index)% (v2)\n\nstep \(index)\n\nSerin-Model: \(model)\n",
+                     time: 1_780_000_000 + Int64(index))
+    }
+
+    private func log(_ repository: DeploymentsRepository, _ branch: String = "serin/status") throws -> [String] {
+        try repository.git.run(["--git-dir", repository.bare.path, "log", "--format=%s", "--reverse", branch])
+            .split(separator: "\n").map(String.init)
+    }
+
+    @Test func eachTransitionIsOneCommitOnTheStatusBranch() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("desired")
+        let writer = try await writer(for: repository)
+        for index in 1...3 { _ = try await writer.write(record(index)) }
+
+        #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/iris: Progressing 2% (v2)", "ml/iris: Progressing 3% (v2)"])
+        let content = try repository.git.run(["--git-dir", repository.bare.path, "show", "serin/status:status/ml/iris.yaml"])
+        #expect(content == "phase: Progressing\nstep: 3\n")
+        let author = try repository.git.run(["--git-dir", repository.bare.path, "log", "-1", "--format=%an <%ae> %at", "serin/status"])
+        #expect(author == "Serin <serin@localhost> 1780000003\n")
+        #expect(try log(repository, "main") == ["desired"])
+    }
+
+    @Test func writingTheSameContentAgainMakesNoEmptyCommit() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        let first = try await writer.write(record(1))
+        let second = try await writer.write(record(1))
+        #expect(first.commit != nil)
+        #expect(second.commit == nil)
+        #expect(try log(repository).count == 1)
+    }
+
+    @Test func aRestartedWriterContinuesTheExistingBranch() async throws {
+        let repository = try DeploymentsRepository()
+        _ = try await writer(for: repository, cache: "cache-a").write(record(1))
+        _ = try await writer(for: repository, cache: "cache-b").write(record(2, model: "ml/fraud"))
+        #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/fraud: Progressing 2% (v2)"])
+        let files = try repository.git.run(["--git-dir", repository.bare.path, "ls-tree", "-r", "--name-only", "serin/status"])
+        #expect(files == "status/ml/fraud.yaml\nstatus/ml/iris.yaml\n")
+    }
+
+    @Test func aRefusedPushIsReplayedOnTheNewTipWithoutLosingTheOtherCommit() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        _ = try await writer.write(record(1))
+        // Someone else pushes to the status branch behind Serin's back.
+        try repository.git.run(["fetch", "--quiet", "origin", "serin/status"], in: repository.workTree)
+        try repository.git.run(["checkout", "--quiet", "-B", "status", "FETCH_HEAD"], in: repository.workTree)
+        try repository.write("notes.txt", "a human was here\n")
+        try repository.commitAndPush("human note", branch: "serin/status")
+
+        let written = try await writer.write(record(2))
+        #expect(written.attempts == 1 || written.attempts == 2)
+        #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "human note", "ml/iris: Progressing 2% (v2)"])
+        let notes = try repository.git.run(["--git-dir", repository.bare.path, "show", "serin/status:notes.txt"])
+        #expect(notes == "a human was here\n")
+    }
+
+    /// Serin writes 200 transitions while another writer pushes 50 commits of its own to the same branch: all 250
+    /// survive, in one linear history, Serin's in order.
+    @Test(.timeLimit(.minutes(5)))
+    func twoHundredTransitionsRaceFiftyForeignPushesAndNothingIsLost() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        _ = try await writer.write(record(0))
+        let git = repository.git
+        let workTree = repository.workTree
+        try git.run(["fetch", "--quiet", "origin", "serin/status"], in: workTree)
+        try git.run(["checkout", "--quiet", "-B", "status", "FETCH_HEAD"], in: workTree)
+
+        async let foreign: Int = Task.detached {
+            var pushed = 0
+            while pushed < 50 {
+                try Data("note \(pushed)\n".utf8).write(to: workTree.appendingPathComponent("notes/\(pushed).txt").creatingDirectory())
+                try git.run(["add", "-A"], in: workTree)
+                try git.run(["commit", "--quiet", "-m", "foreign \(pushed)"], in: workTree)
+                while true {
+                    let push = try git.output(["push", "--quiet", "origin", "HEAD:refs/heads/serin/status"], in: workTree)
+                    if push.succeeded { break }
+                    try git.run(["pull", "--quiet", "--rebase", "origin", "serin/status"], in: workTree)
+                }
+                pushed += 1
+            }
+            return pushed
+        }.value
+
+        for index in 1...199 { _ = try await writer.write(record(index)) }
+        #expect(try await foreign == 50)
+
+        let subjects = try log(repository)
+        #expect(subjects.count == 250)
+        #expect(subjects.filter { $0.hasPrefix("ml/iris") } == (0...199).map { "ml/iris: Progressing \($0)% (v2)" })
+        #expect(subjects.filter { $0.hasPrefix("foreign") }.count == 50)
+        let merges = try repository.git.run(["--git-dir", repository.bare.path, "rev-list", "--merges", "serin/status"])
+        #expect(merges.isEmpty)
+    }
+}
+
+private extension URL {
+    func creatingDirectory() throws -> URL {
+        try FileManager.default.createDirectory(at: deletingLastPathComponent(), withIntermediateDirectories: true)
+        return self
+    }
+}
