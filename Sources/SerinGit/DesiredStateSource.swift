@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SerinCore
 
@@ -33,6 +34,7 @@ public actor DesiredStateSource {
     private var syncedRoot: ObjectID?
     private var files: [String: CachedFile] = [:]
     public private(set) var lastGood: DesiredSnapshot?
+    private let wake = WakeSignal()
 
     public init(mirror: GitMirror, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "serin.git.source")) {
         self.mirror = mirror
@@ -55,6 +57,38 @@ public actor DesiredStateSource {
         syncedRoot = nil
         files = [:]
         return await syncOnce()
+    }
+
+    /// Syncs now and then again after each delay the schedule gives (the interval with jitter, or an exponential
+    /// backoff after failures), or as soon as `trigger()` is called, until the task is cancelled. Every outcome is
+    /// handed to `onOutcome` before the next sync starts.
+    public func run<C: Clock>(schedule: SyncSchedule = SyncSchedule(), clock: C,
+                              onOutcome: @Sendable (SyncOutcome) async -> Void) async where C.Duration == Duration {
+        var failures = 0
+        var draws = SplitMix64(seed: UInt64(truncatingIfNeeded: mirror.path.hashValue))
+        while !Task.isCancelled {
+            let outcome = await sync()
+            if case .failed = outcome { failures += 1 } else { failures = 0 }
+            await onOutcome(outcome)
+            let delay = schedule.delay(consecutiveFailures: failures, draw: draws.nextFraction())
+            await waitForTrigger(orFor: delay, clock: clock)
+        }
+    }
+
+    /// Asks the running loop to sync now (a webhook says the branch moved). Triggers that arrive while a sync runs
+    /// collapse into one more sync afterwards.
+    public nonisolated func trigger() {
+        wake.fire()
+    }
+
+    private func waitForTrigger<C: Clock>(orFor delay: Duration, clock: C) async where C.Duration == Duration {
+        let wake = self.wake
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(for: delay) }
+            group.addTask { await wake.wait() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     private func mirrorIsDamaged(after error: GitError) async -> Bool {
@@ -156,4 +190,46 @@ private struct TreeReading: Sendable {
     var changed: [String: ObjectID]
     var deleted: [String]
     var decoded: [String: DecodedFile] = [:]
+}
+
+/// A wake-up that is never lost: `fire()` resumes the task waiting in `wait()`, or, when none waits, makes the next
+/// `wait()` return at once. Cancelling a waiting task resumes it without leaving a wake-up behind.
+final class WakeSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    func fire() {
+        let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+            if let waiter {
+                self.waiter = nil
+                return waiter
+            }
+            pending = true
+            return nil
+        }
+        waiting?.resume()
+    }
+
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = lock.withLock {
+                    if pending || Task.isCancelled {
+                        pending = false
+                        return true
+                    }
+                    waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+                defer { waiter = nil }
+                return waiter
+            }
+            waiting?.resume()
+        }
+    }
 }

@@ -124,11 +124,44 @@ public actor GitMirror {
     /// Where a fetched branch's tip is kept in the mirror.
     public nonisolated static func fetchedReference(_ branch: String) -> String { "refs/serin/fetched/\(branch)" }
 
-    /// Resolves a revision (a branch fetched earlier, a commit id, `main~1`) to a commit.
+    /// Fetches every branch of the remote, for commands that name arbitrary revisions (`serin plan`).
+    public func fetchAllBranches() async throws(GitError) {
+        let remote = self.remote
+        let context = remote.transportContext()
+        try await withRepository { repository throws(GitError) in
+            try Self.checkLocalPath(remote.url, branch: "all branches")
+            try repository.fetch(from: remote.url, refspecs: ["+refs/heads/*:\(Self.fetchedReference("*"))"], context: context)
+        }
+    }
+
+    /// Resolves a revision to a commit: a fetched branch (`main`, `main~1`), or a commit id.
     public func resolve(_ revision: String) async throws(GitError) -> ObjectID {
         try await withRepository { repository throws(GitError) in
-            if let fetched = try repository.resolve(Self.fetchedReference(revision)) { return fetched }
-            return try repository.resolveRevision(revision)
+            do throws(GitError) {
+                return try repository.resolveRevision(Self.fetchedReference(revision))
+            } catch {
+                return try repository.resolveRevision(revision)
+            }
+        }
+    }
+
+    /// Decodes every manifest under `root` at `commit`: the whole desired state of one revision.
+    public func desiredState(at commit: ObjectID, root: String, limits: YAMLLimits = .standard) async throws(GitError)
+        -> DesiredStateDecoding {
+        try await withRepository { repository throws(GitError) in
+            let tree = try repository.commit(commit).tree
+            guard let rootTree = try repository.subtree(tree, at: root) else {
+                return DesiredState.assemble([DecodedFile(path: root, entries: [], diagnostics: [Diagnostic(
+                    file: root.isEmpty ? "." : root, mark: SourceMark(line: 1, column: 1),
+                    message: "commit \(commit.short) has no \(root)/ directory", hint: "check the revision and the deployments path")])])
+            }
+            var decoded: [DecodedFile] = []
+            for (path, blob) in try repository.files(in: rootTree) where SourceFile.isManifest(path) {
+                let (size, bytes) = try repository.blob(blob, limit: limits.maxFileBytes + 1)
+                let displayPath = root.isEmpty ? path : root + "/" + path
+                decoded.append(DesiredState.decodeFile(SourceFile(path: displayPath, contents: bytes, size: size), limits: limits))
+            }
+            return DesiredState.assemble(decoded)
         }
     }
 }

@@ -11,7 +11,7 @@ struct SerinCommand: AsyncParsableCommand {
         abstract: "GitOps for machine-learning model deployments.",
         discussion: "Serin watches a Git repository of ModelDeployments, rolls every new model version out as a canary gated on its health, and records each rollout transition as a Git commit.",
         version: SerinVersion.current,
-        subcommands: [ValidateCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, HistoryCommand.self]
     )
 
     static func runAsMain() async -> Never {
@@ -23,6 +23,9 @@ struct SerinCommand: AsyncParsableCommand {
                 try command.run()
             }
             Foundation.exit(0)
+        } catch let failure as OperationFailure {
+            FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
+            Foundation.exit(Exit.usage.rawValue)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

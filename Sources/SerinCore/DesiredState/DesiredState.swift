@@ -85,6 +85,13 @@ public struct DecodedFile: Sendable, Hashable {
     /// names, read leniently so that even an invalid document's problems can be attributed to its model; nil when
     /// the name could not be read. Documents of other kinds are not counted.
     public var modelKeys: [DeploymentKey?] = []
+
+    public init(path: String, entries: [DesiredState.Entry], diagnostics: [Diagnostic], modelKeys: [DeploymentKey?] = []) {
+        self.path = path
+        self.entries = entries
+        self.diagnostics = diagnostics
+        self.modelKeys = modelKeys
+    }
 }
 
 /// The outcome of decoding a repository: the deployments that decoded, and every problem found.

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SerinGit
+
+/// How a command reaches the Git repository: its address and credentials. Secrets come from files or environment
+/// variables named here, never from the command line itself.
+struct RemoteOptions: ParsableArguments {
+    @Option(name: .long, help: "The repository: a path, file://, git://, http(s)://, ssh:// or user@host:path.")
+    var repo: String = "."
+
+    @Option(help: "Username for HTTP basic authentication.")
+    var username: String?
+
+    @Option(help: "File holding the HTTP password or token.")
+    var passwordFile: String?
+
+    @Option(help: "Environment variable holding the HTTP password or token.")
+    var passwordEnv: String?
+
+    @Option(help: "SSH private key file.")
+    var sshKey: String?
+
+    @Option(help: "SSH user when the address names none.")
+    var sshUser: String = "git"
+
+    @Option(help: "File holding the SSH key's passphrase.")
+    var sshPassphraseFile: String?
+
+    @Option(help: "known_hosts file checked against the SSH server's host key (default: ~/.ssh/known_hosts).")
+    var knownHosts: String?
+
+    @Flag(help: "Accept SSH hosts missing from known_hosts (a listed host with a different key is still refused).")
+    var acceptUnknownHostKeys = false
+
+    @Flag(help: "Accept any SSH host key. Insecure: for throwaway test setups only.")
+    var insecureSkipHostKeyCheck = false
+
+    @Option(help: "Directory for Serin's bare mirrors (default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
+    var cacheDir: String?
+
+    func validate() throws {
+        if passwordFile != nil && passwordEnv != nil {
+            throw ValidationError("give the password with --password-file or --password-env, not both")
+        }
+        if (passwordFile != nil || passwordEnv != nil) && sshKey != nil {
+            throw ValidationError("give either HTTP credentials or --ssh-key, not both")
+        }
+    }
+
+    /// The remote as SerinGit takes it. A relative local path is made absolute so the mirror does not depend on
+    /// the directory the command ran in.
+    func remote() throws -> GitRemote {
+        var url = repo
+        if !url.contains("://") && RemoteURL.sshHost(of: url) == nil {
+            url = URL(fileURLWithPath: url).standardizedFileURL.path
+        }
+        let credentials: GitCredentials
+        if let sshKey {
+            credentials = .sshKey(username: sshUser, privateKey: sshKey, publicKey: nil,
+                                  passphrase: sshPassphraseFile.map(SecretSource.file))
+        } else if let source = passwordFile.map(SecretSource.file) ?? passwordEnv.map(SecretSource.environment) {
+            credentials = .basic(username: username ?? "x-access-token", password: source)
+        } else {
+            credentials = .none
+        }
+        let policy: HostKeyVerifier.Policy = insecureSkipHostKeyCheck ? .insecureAcceptAny : (acceptUnknownHostKeys ? .acceptUnknownHosts : .strict)
+        var hosts = KnownHosts(entries: [])
+        let knownHostsPath = knownHosts ?? (NSHomeDirectory() as NSString).appendingPathComponent(".ssh/known_hosts")
+        if RemoteURL.sshHost(of: url) != nil, policy != .insecureAcceptAny {
+            if FileManager.default.fileExists(atPath: knownHostsPath) {
+                hosts = try KnownHosts(contentsOf: knownHostsPath)
+            } else if knownHosts != nil {
+                throw ValidationError("cannot read the known_hosts file \(knownHostsPath)")
+            }
+        }
+        return GitRemote(url: url, credentials: credentials, knownHosts: hosts, hostKeyPolicy: policy)
+    }
+
+    var cacheDirectory: String {
+        if let cacheDir { return cacheDir }
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        return (base as NSString).appendingPathComponent("serin")
+    }
+}
+
+/// A Git failure reported to the user, with exit code 2 (the operation could not be carried out).
+struct OperationFailure: Error, CustomStringConvertible {
+    var description: String
+}
