@@ -42,6 +42,9 @@ public actor LedgerWriter {
     public nonisolated let configuration: Configuration
     private let logger: Logger
     private let lock = AsyncLock()
+    /// The remote branch's tip as of the last fetch or push; nil inside `.some` when the branch does not exist yet.
+    /// Writes start from it without fetching: a stale value only costs a refused push and a replay.
+    private var remoteTip: ObjectID??
     private var jitter = SplitMix64(seed: 0x5e12)
 
     public init(mirror: GitMirror, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "serin.git.ledger")) {
@@ -56,7 +59,7 @@ public actor LedgerWriter {
     public func write(_ record: LedgerRecord) async throws(GitError) -> Written {
         await lock.acquire()
         defer { lock.release() }
-        let remoteTip = try await mirror.fetchIfPresent(branch: configuration.branch)
+        let remoteTip = try await currentRemoteTip()
         let commit = try await commitLocally(record, remoteTip: remoteTip)
         let (pushed, attempts) = try await push(remoteTip: remoteTip)
         // The record's commit is the newest on the branch, so after any replay it is the pushed tip.
@@ -67,8 +70,15 @@ public actor LedgerWriter {
     public func flush() async throws(GitError) {
         await lock.acquire()
         defer { lock.release() }
-        let remoteTip = try await mirror.fetchIfPresent(branch: configuration.branch)
-        _ = try await push(remoteTip: remoteTip)
+        self.remoteTip = nil
+        _ = try await push(remoteTip: try await currentRemoteTip())
+    }
+
+    private func currentRemoteTip() async throws(GitError) -> ObjectID? {
+        if let remoteTip { return remoteTip }
+        let tip = try await mirror.fetchIfPresent(branch: configuration.branch)
+        remoteTip = .some(tip)
+        return tip
     }
 
     /// Makes the local branch descend from `remoteTip` (replaying queued commits if it had diverged), then commits
@@ -92,6 +102,17 @@ public actor LedgerWriter {
     /// Pushes the local branch, replaying it on the remote tip after each refusal. Returns the tip that was pushed
     /// and the number of attempts.
     private func push(remoteTip initialTip: ObjectID?) async throws(GitError) -> (ObjectID?, Int) {
+        do throws(GitError) {
+            let (tip, attempts) = try await pushAttempts(remoteTip: initialTip)
+            remoteTip = .some(tip)
+            return (tip, attempts)
+        } catch {
+            remoteTip = nil
+            throw error
+        }
+    }
+
+    private func pushAttempts(remoteTip initialTip: ObjectID?) async throws(GitError) -> (ObjectID?, Int) {
         var remoteTip = initialTip
         var backoff = configuration.initialBackoff
         let remote = mirror.remote

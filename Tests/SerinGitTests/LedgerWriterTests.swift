@@ -73,6 +73,19 @@ struct LedgerWriterTests {
         #expect(notes == "a human was here\n")
     }
 
+    @Test func commitsQueuedWhileTheRemoteWasUnreachableArePushedByTheNextWrite() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        _ = try await writer.write(record(1))
+        let away = repository.directory.url.appendingPathComponent("away.git")
+        try FileManager.default.moveItem(at: repository.bare, to: away)
+        await #expect(throws: GitError.self) { _ = try await writer.write(record(2)) }
+        try FileManager.default.moveItem(at: away, to: repository.bare)
+
+        _ = try await writer.write(record(3))
+        #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/iris: Progressing 2% (v2)", "ml/iris: Progressing 3% (v2)"])
+    }
+
     /// Serin writes 200 transitions while another writer pushes 50 commits of its own to the same branch: all 250
     /// survive, in one linear history, Serin's in order.
     @Test(.timeLimit(.minutes(5)))
