@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SERIN := .build/debug/serin
 
-.PHONY: run test build dependencies clean
+.PHONY: run test build dependencies clean benchmark
 
 run: build
 	$(SERIN) validate examples/deployments
@@ -19,3 +19,7 @@ dependencies:
 
 clean:
 	rm -rf .build
+
+# Serin against the git CLI on the same repositories; prints ratios. Not part of `make test`.
+benchmark: dependencies
+	$(SWIFT) run -c release --package-path Benchmarks SerinBenchmarks

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "serin", targets: ["serin"]),
         .library(name: "SerinCore", targets: ["SerinCore"]),
+        .library(name: "SerinGit", targets: ["SerinGit"]),
     ],
     dependencies: [
         // Command-line parsing for the thin `serin` executable.

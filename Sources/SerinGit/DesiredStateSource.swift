@@ -22,17 +22,15 @@ public actor DesiredStateSource {
         }
     }
 
-    private struct CachedFile {
-        var blob: ObjectID
-        var decoded: DecodedFile
-    }
 
     public nonisolated let mirror: GitMirror
     public nonisolated let configuration: Configuration
     private let logger: Logger
     private var syncedCommit: ObjectID?
     private var syncedRoot: ObjectID?
-    private var files: [String: CachedFile] = [:]
+    /// The blob each manifest had at the synced commit, and the files decoded from them.
+    private var blobs: [String: ObjectID] = [:]
+    private var assembly = DesiredStateAssembly()
     public private(set) var lastGood: DesiredSnapshot?
     private let wake = WakeSignal()
 
@@ -55,7 +53,8 @@ public actor DesiredStateSource {
         }
         syncedCommit = nil
         syncedRoot = nil
-        files = [:]
+        blobs = [:]
+        assembly = DesiredStateAssembly()
         return await syncOnce()
     }
 
@@ -122,15 +121,16 @@ public actor DesiredStateSource {
         let previousCommit = syncedCommit
         let previousRoot = syncedRoot
         let limits = configuration.limits
-        let known = files.mapValues(\.blob)
+        let known = previousRoot == nil ? blobs : [:]
         let reading = try await mirror.withRepository { repository throws(GitError) -> TreeReading in
             var forcePushed = false
             if let previousCommit { forcePushed = try !repository.isDescendant(tip, of: previousCommit) }
             let tree = try repository.commit(tip).tree
             guard let rootTree = try repository.subtree(tree, at: root) else {
-                return TreeReading(rootTree: nil, forcePushed: forcePushed, changed: [:], deleted: [])
+                return TreeReading(rootTree: nil, forcePushed: forcePushed, changed: [:], unchanged: [], deleted: [])
             }
             var changed: [String: ObjectID] = [:]
+            var unchanged: Set<String> = []
             var deleted: [String] = []
             if let previousRoot {
                 if previousRoot != rootTree {
@@ -139,7 +139,9 @@ public actor DesiredStateSource {
                     }
                 }
             } else {
-                changed = try repository.files(in: rootTree).filter { SourceFile.isManifest($0.key) && known[$0.key] != $0.value }
+                for (path, blob) in try repository.files(in: rootTree) where SourceFile.isManifest(path) {
+                    if known[path] == blob { unchanged.insert(path) } else { changed[path] = blob }
+                }
             }
             var decoded: [String: DecodedFile] = [:]
             for (path, blob) in changed {
@@ -147,7 +149,8 @@ public actor DesiredStateSource {
                 let displayPath = root.isEmpty ? path : root + "/" + path
                 decoded[path] = DesiredState.decodeFile(SourceFile(path: displayPath, contents: bytes, size: size), limits: limits)
             }
-            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, changed: changed, deleted: deleted, decoded: decoded)
+            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, changed: changed, unchanged: unchanged, deleted: deleted,
+                               decoded: decoded)
         }
 
         guard let rootTree = reading.rootTree else {
@@ -157,16 +160,27 @@ public actor DesiredStateSource {
             logger.error("desired state not applied", metadata: ["commit": "\(tip.short)", "reason": "\(message)"])
             return .invalid(commit: tip, diagnostics: [diagnostic], lastGood: lastGood)
         }
-        if previousRoot == nil { files = [:] }
-        for path in reading.deleted { files[path] = nil }
+        if previousRoot == nil {
+            // A first read lists every file; anything cached that the commit no longer has is gone.
+            for path in blobs.keys where reading.unchanged.contains(path) == false && reading.changed[path] == nil {
+                blobs[path] = nil
+                assembly.remove(path: root.isEmpty ? path : root + "/" + path)
+            }
+        }
+        for path in reading.deleted {
+            blobs[path] = nil
+            assembly.remove(path: root.isEmpty ? path : root + "/" + path)
+        }
         for (path, blob) in reading.changed {
-            if let decoded = reading.decoded[path] { files[path] = CachedFile(blob: blob, decoded: decoded) }
+            guard let decoded = reading.decoded[path] else { continue }
+            blobs[path] = blob
+            assembly.replace(decoded)
         }
         syncedCommit = tip
         syncedRoot = rootTree
 
-        let decoding = DesiredState.assemble(files.values.map(\.decoded))
-        let snapshot = DesiredSnapshot(commit: tip, decoding: decoding, parsedFiles: reading.decoded.count, fileCount: files.count)
+        let decoding = assembly.decoding
+        let snapshot = DesiredSnapshot(commit: tip, decoding: decoding, parsedFiles: reading.decoded.count, fileCount: assembly.fileCount)
         if reading.forcePushed {
             logger.warning("the desired branch was force-pushed", metadata: ["branch": "\(configuration.branch)", "commit": "\(tip.short)"])
         }
@@ -188,6 +202,8 @@ private struct TreeReading: Sendable {
     var rootTree: ObjectID?
     var forcePushed: Bool
     var changed: [String: ObjectID]
+    /// On a first read, the files whose blob the cache already had.
+    var unchanged: Set<String>
     var deleted: [String]
     var decoded: [String: DecodedFile] = [:]
 }

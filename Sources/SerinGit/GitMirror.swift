@@ -107,14 +107,7 @@ public actor GitMirror {
 
     /// libgit2 reports a missing local repository as an "unsupported URL protocol": say what is really wrong.
     private static func checkLocalPath(_ url: String, branch: String) throws(GitError) {
-        let path: String
-        if url.hasPrefix("file://") {
-            path = String(url.dropFirst("file://".count))
-        } else if url.hasPrefix("/") || url.hasPrefix(".") {
-            path = url
-        } else {
-            return
-        }
+        guard let path = RemoteURL.localPath(url) else { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw GitError(kind: .notFound, operation: "fetch \(branch) from \(url)", message: "no repository at \(path)")

@@ -126,8 +126,13 @@ public actor LedgerWriter {
                 guard let localTip = try repository.resolve(local) else { return .nothingToPush(nil) }
                 if localTip == knownRemoteTip { return .nothingToPush(localTip) }
                 do throws(GitError) {
-                    let rejected = try repository.push(to: remote.url, refspecs: ["\(local):refs/heads/\(branch)"], context: context)
-                    if let refusal = rejected.first { return .refused(refusal.status) }
+                    if let path = RemoteURL.localPath(remote.url) {
+                        let moved = try !repository.pushLocally(local, to: path, destination: "refs/heads/\(branch)", expected: knownRemoteTip)
+                        if moved { return .refused("the branch moved on") }
+                    } else {
+                        let rejected = try repository.push(to: remote.url, refspecs: ["\(local):refs/heads/\(branch)"], context: context)
+                        if let refusal = rejected.first { return .refused(refusal.status) }
+                    }
                     try repository.setReference(GitMirror.fetchedReference(branch), to: localTip, message: "serin: pushed")
                     return .pushed(localTip)
                 } catch where error.kind == .nonFastForward {

@@ -309,6 +309,63 @@ final class Repository {
         return context.rejectedReferences
     }
 
+    /// Pushes `reference` to `destination` of the repository at `remotePath` directly, for remotes on this file
+    /// system. libgit2's own local transport updates the remote reference without checking its old value, which a
+    /// concurrent pusher could lose commits to; this copies the missing objects and then moves the reference only if
+    /// it still points at `expected` (nil: only if it does not exist). Returns false when it had moved.
+    func pushLocally(_ reference: String, to remotePath: String, destination: String, expected: ObjectID?) throws(GitError) -> Bool {
+        guard let tip = try resolve(reference) else { return true }
+        let remote = try Repository.open(at: remotePath)
+        let operation = "push \(reference) to \(remotePath)"
+        var localDatabase: OpaquePointer?, remoteDatabase: OpaquePointer?
+        try check(git_repository_odb(&localDatabase, pointer), operation)
+        defer { git_odb_free(localDatabase) }
+        try check(git_repository_odb(&remoteDatabase, remote.pointer), operation)
+        defer { git_odb_free(remoteDatabase) }
+
+        func copy(_ id: ObjectID) throws(GitError) -> git_object_t? {
+            var oid = id.oid
+            if git_odb_exists(remoteDatabase, &oid) == 1 { return nil }
+            var object: OpaquePointer?
+            try check(git_odb_read(&object, localDatabase, &oid), operation)
+            defer { git_odb_object_free(object) }
+            let type = git_odb_object_type(object)
+            var written = git_oid()
+            try check(git_odb_write(&written, remoteDatabase, git_odb_object_data(object), git_odb_object_size(object), type), operation)
+            return type
+        }
+        func copyTree(_ id: ObjectID) throws(GitError) {
+            guard try copy(id) != nil else { return }
+            let children = try withTree(id) { tree in
+                (0..<git_tree_entrycount(tree)).compactMap { index -> (ObjectID, git_object_t)? in
+                    guard let entry = git_tree_entry_byindex(tree, index), let child = git_tree_entry_id(entry) else { return nil }
+                    return (ObjectID(child.pointee), git_tree_entry_type(entry))
+                }
+            }
+            for (child, type) in children {
+                if type == GIT_OBJECT_TREE { try copyTree(child) } else if type == GIT_OBJECT_BLOB { _ = try copy(child) }
+            }
+        }
+        for commit in try commits(from: tip, excluding: expected).reversed() {
+            try copyTree(try self.commit(commit).tree)
+            _ = try copy(commit)
+        }
+
+        var newOID = tip.oid
+        var handle: OpaquePointer?
+        let result: Int32
+        if let expected {
+            var old = expected.oid
+            result = git_reference_create_matching(&handle, remote.pointer, destination, &newOID, 1, &old, "serin: push")
+        } else {
+            result = git_reference_create(&handle, remote.pointer, destination, &newOID, 0, "serin: push")
+        }
+        git_reference_free(handle)
+        if result == GIT_EMODIFIED.rawValue || result == GIT_EEXISTS.rawValue { return false }
+        try check(result, operation)
+        return true
+    }
+
     // MARK: References
 
     /// The commit a reference points to, or nil when there is no such reference.

@@ -19,6 +19,13 @@ public enum RemoteURL {
             .joined(separator: " ")
     }
 
+    /// The file-system path of a local remote (a path or `file://` URL), nil for network remotes.
+    public static func localPath(_ address: String) -> String? {
+        if address.hasPrefix("file://") { return String(address.dropFirst("file://".count)) }
+        if address.hasPrefix("/") || address.hasPrefix(".") { return address }
+        return nil
+    }
+
     /// The SSH host and port of an address (`ssh://user@host:port/path` or scp-like `user@host:path`), for
     /// known_hosts lookups; nil for other transports.
     public static func sshHost(of address: String) -> (host: String, port: Int)? {

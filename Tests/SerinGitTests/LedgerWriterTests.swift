@@ -73,6 +73,27 @@ struct LedgerWriterTests {
         #expect(notes == "a human was here\n")
     }
 
+    @Test func theLedgerCanLiveUnderStatusOnTheDesiredBranch() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("desired")
+        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
+                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
+        let source = DesiredStateSource(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        _ = await source.sync()
+        let writer = LedgerWriter(mirror: mirror, configuration: .init(branch: "main"),
+                                  logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        _ = try await writer.write(record(1))
+
+        #expect(try log(repository, "main") == ["desired", "ml/iris: Progressing 1% (v2)"])
+        let files = try repository.git.run(["--git-dir", repository.bare.path, "ls-tree", "-r", "--name-only", "main"])
+        #expect(files == "deployments/iris.yaml\nstatus/ml/iris.yaml\n")
+        // The status commit moves the branch but not the deployments: nothing is decoded again.
+        let outcome = await source.sync()
+        #expect(outcome.desired?.parsedFiles == 0)
+        #expect(outcome.desired?.decoding.state.entries.count == 1)
+    }
+
     @Test func commitsQueuedWhileTheRemoteWasUnreachableArePushedByTheNextWrite() async throws {
         let repository = try DeploymentsRepository()
         let writer = try await writer(for: repository)

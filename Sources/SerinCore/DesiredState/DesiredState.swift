@@ -53,26 +53,7 @@ public struct DesiredState: Sendable, Hashable {
 
     /// Joins decoded files into one desired state, applying the rules that span files.
     public static func assemble(_ files: [DecodedFile]) -> DesiredStateDecoding {
-        var entries: [DeploymentKey: Entry] = [:]
-        var diagnostics: [Diagnostic] = []
-        var modelKeysByFile: [String: [DeploymentKey?]] = [:]
-        for file in files.sorted(by: { $0.path < $1.path }) {
-            diagnostics += file.diagnostics
-            modelKeysByFile[file.path] = file.modelKeys
-            for entry in file.entries {
-                let key = entry.deployment.key
-                if let first = entries[key] {
-                    diagnostics.append(Diagnostic(
-                        file: entry.file, mark: entry.mark, path: FieldPath.root / "metadata" / "name",
-                        message: "ModelDeployment \(key) is defined twice: here and at \(first.file):\(first.mark.line):\(first.mark.column)",
-                        hint: "each namespace/name may be defined once; rename or remove one"))
-                } else {
-                    entries[key] = entry
-                }
-            }
-        }
-        return DesiredStateDecoding(state: DesiredState(entries: entries), diagnostics: diagnostics.sorted(),
-                                    modelKeysByFile: modelKeysByFile)
+        DesiredStateAssembly(files).decoding
     }
 }
 
