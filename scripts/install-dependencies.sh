@@ -3,7 +3,8 @@
 # Used by `make run` and `make test`; safe to run again.
 set -euo pipefail
 
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev)
+# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests.
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd openssh-server openssh-client)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -18,7 +19,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "Serin needs these packages, and this system has no apt-get to install them: ${missing[*]}" >&2
-    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config) and run again." >&2
+    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client) and run again." >&2
     exit 1
 fi
 
