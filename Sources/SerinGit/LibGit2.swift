@@ -273,8 +273,9 @@ final class Repository {
             options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
             try withStringArray(refspecs) { (array: inout git_strarray) throws(GitError) in
                 try withExtendedLifetime(context) { () throws(GitError) in
+                    let sources = refspecs.map { $0.split(separator: ":").first.map { String($0.drop { $0 == "+" }) } ?? $0 }
                     try check(git_remote_fetch(remote, &array, &options, "serin: fetch"),
-                              "fetch \(refspecs.joined(separator: " ")) from \(RemoteURL.redacting(url))", context: context)
+                              "fetch \(sources.joined(separator: " ")) from \(RemoteURL.redacting(url))", context: context)
                 }
             }
             return try advertisedReferences(remote, url: url)
