@@ -178,7 +178,7 @@ public actor LedgerWriter {
         guard let remoteTip else { return localTip }
         if try repository.isDescendant(localTip, of: remoteTip) { return localTip }
         var tip = remoteTip
-        for id in try repository.commits(from: localTip, excluding: remoteTip) {
+        for id in try repository.firstParentCommits(from: localTip, notIn: remoteTip) {
             let original = try repository.commit(id)
             var parentTree: ObjectID?
             if let parent = original.parents.first { parentTree = try repository.commit(parent).tree }

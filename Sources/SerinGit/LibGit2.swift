@@ -625,7 +625,21 @@ final class Repository {
         return ObjectID(result)
     }
 
-    /// The commits reachable from `tip` and not from `base`, oldest first.
+    /// The commits on `tip`'s first-parent chain that `base` does not contain, oldest first. Unlike a revision walk
+    /// that hides `base`, this does not trust commit dates, so clock skew between writers (a commit dated before its
+    /// parent) cannot make it list commits `base` already has.
+    func firstParentCommits(from tip: ObjectID, notIn base: ObjectID) throws(GitError) -> [ObjectID] {
+        var chain: [ObjectID] = []
+        var current: ObjectID? = tip
+        while let commit = current, try !isDescendant(base, of: commit) {
+            chain.append(commit)
+            current = try self.commit(commit).parents.first
+        }
+        return chain.reversed()
+    }
+
+    /// The commits reachable from `tip` and not from `base`, oldest first. Commit dates steer the walk, so with
+    /// clock skew it may list some commits `base` has: use it where listing too many is harmless.
     func commits(from tip: ObjectID, excluding base: ObjectID? = nil) throws(GitError) -> [ObjectID] {
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, pointer), "walk the history")

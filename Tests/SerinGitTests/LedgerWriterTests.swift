@@ -94,6 +94,27 @@ struct LedgerWriterTests {
         #expect(outcome.desired?.decoding.state.entries.count == 1)
     }
 
+    /// Another writer's clock is years behind: its commit, on top of Serin's, is dated before them. Replaying must
+    /// still recognise Serin's pushed commits as already there.
+    @Test func aForeignCommitDatedInThePastDoesNotMakeTheWriterReplayPushedCommits() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        for index in 1...20 { _ = try await writer.write(record(index)) }
+        try repository.git.run(["fetch", "--quiet", "origin", "serin/status"], in: repository.workTree)
+        try repository.git.run(["checkout", "--quiet", "-B", "status", "FETCH_HEAD"], in: repository.workTree)
+        for index in 1...50 {
+            try repository.write("skewed/\(index).txt", "from a machine whose clock is wrong\n")
+            try repository.git.run(["add", "-A"], in: repository.workTree)
+            try repository.git.run(["commit", "--quiet", "-m", "skewed \(index)"], in: repository.workTree,
+                                   environment: ["GIT_AUTHOR_DATE": "1990-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "1990-01-01T00:00:00Z"])
+        }
+        try repository.git.run(["push", "--quiet", "origin", "HEAD:refs/heads/serin/status"], in: repository.workTree)
+
+        _ = try await writer.write(record(21))
+        #expect(try log(repository) == (1...20).map { "ml/iris: Progressing \($0)% (v2)" } + (1...50).map { "skewed \($0)" }
+            + ["ml/iris: Progressing 21% (v2)"])
+    }
+
     @Test func commitsQueuedWhileTheRemoteWasUnreachableArePushedByTheNextWrite() async throws {
         let repository = try DeploymentsRepository()
         let writer = try await writer(for: repository)
