@@ -43,6 +43,14 @@ struct RemoteTransportTests {
         #expect(try repository.runInBareRepository(["log", "--format=%s", "serin/status"]) == "ml/iris: Progressing 10% (v2)\n")
     }
 
+    @Test func aFileURLRemoteSyncs() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("v1")
+        let outcome = try await sync(GitRemote(url: "file://" + repository.bare.path), cache: repository.directory.url.appendingPathComponent("cache"))
+        #expect(outcome.desired?.decoding.state.entries.count == 1)
+    }
+
     @Test func aClosedPortFailsWithTheAddressInTheError() async throws {
         let server = try await GitDaemonServer.start()
         let url = server.url(forRepository: "desired")
@@ -61,10 +69,14 @@ struct RemoteTransportTests {
         let server = try await GitDaemonServer.start()
         defer { server.stop() }
         let repository = try seed(server)
-        let writer = try await ledger(GitRemote(url: server.url(forRepository: "desired")), cache: try server.makeScratchDirectory("ledger"))
+        let remote = GitRemote(url: server.url(forRepository: "desired"))
+        let writer = try await ledger(remote, cache: try server.makeScratchDirectory("ledger"))
+        let key = DeploymentKey(namespace: "ml", name: "iris")
         func record(_ index: Int) -> LedgerRecord {
-            LedgerRecord(path: "status/ml/iris.yaml", content: Array("step: \(index)\n".utf8),
-                         message: "ml/iris: Progressing \(index)% (v2)\n", time: 1_780_000_000 + Int64(index))
+            LedgerRecord(status: RolloutStatus(
+                key: key, phase: .Progressing, stableVersion: "1", canaryVersion: "2", canaryWeight: index % 101, stepIndex: index,
+                desiredCommit: String(repeating: "d", count: 40), reason: "transition \(index)",
+                startedAt: Timestamp(secondsSinceEpoch: 1_780_000_000), updatedAt: Timestamp(secondsSinceEpoch: 1_780_000_000 + Int64(index))))
         }
         _ = try await writer.write(record(0))
         _ = try repository.runInWorkTree(["fetch", "--quiet", "origin", "serin/status"])
@@ -87,9 +99,14 @@ struct RemoteTransportTests {
         let subjects = try repository.runInBareRepository(["log", "--format=%s", "--reverse", "serin/status"])
             .split(separator: "\n").map(String.init)
         #expect(subjects.count == 250)
-        #expect(subjects.filter { $0.hasPrefix("ml/iris") } == (0...199).map { "ml/iris: Progressing \($0)% (v2)" })
+        #expect(subjects.filter { $0.hasPrefix("ml/iris") } == (0...199).map { "ml/iris: Progressing \($0 % 101)% (v2)" })
         #expect(subjects.filter { $0.hasPrefix("foreign") }.count == 50)
         #expect(try repository.runInBareRepository(["rev-list", "--merges", "serin/status"]).isEmpty)
+        // The ledger reads back as the model's whole timeline, in order.
+        let history = try await LedgerReader(mirror: try await GitMirror(remote: remote, cacheDirectory: try server.makeScratchDirectory("reader").path),
+                                             logger: Self.quiet).history(of: key)
+        #expect(history.map(\.message) == (0...199).map { "transition \($0)" })
+        #expect(history.map(\.time.secondsSinceEpoch) == (0...199).map { 1_780_000_000 + Int64($0) })
     }
 
     // MARK: smart HTTP
