@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd openssh-server openssh-client)
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client)
 
 missing=()
 for package in "${packages[@]}"; do

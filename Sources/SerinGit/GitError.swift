@@ -32,7 +32,7 @@ public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
         let advice: String = switch kind {
         case .authentication: " (check the credentials configured for this remote)"
         case .hostKey: " (add the host's key to the known_hosts file, or verify why it changed)"
-        case .certificate: " (the server's TLS certificate did not verify against the system's CA certificates)"
+        case .certificate: " (the server's TLS certificate did not verify: check the name it was issued for, and trust a private certificate authority with --ca-file)"
         default: ""
         }
         return "could not \(operation): \(RemoteURL.redactingURLs(in: message))\(advice)"

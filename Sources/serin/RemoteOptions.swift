@@ -35,6 +35,9 @@ struct RemoteOptions: ParsableArguments {
     @Flag(help: "Accept any SSH host key. Insecure: for throwaway test setups only.")
     var insecureSkipHostKeyCheck = false
 
+    @Option(help: "PEM file of certificate authorities to trust for HTTPS remotes, besides the system's.")
+    var caFile: String?
+
     @Option(help: "Directory for Serin's bare mirrors (default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
     var cacheDir: String?
 
@@ -71,6 +74,14 @@ struct RemoteOptions: ParsableArguments {
                 hosts = try KnownHosts(contentsOf: knownHostsPath)
             } else if knownHosts != nil {
                 throw ValidationError("cannot read the known_hosts file \(knownHostsPath)")
+            }
+        }
+        if let caFile {
+            do throws(GitError) {
+                try GitLibrary.shared.trustCertificateAuthorities(
+                    in: caFile, bundle: (cacheDirectory as NSString).appendingPathComponent("ca-bundle.pem"))
+            } catch {
+                throw ValidationError(error.description)
             }
         }
         return GitRemote(url: url, credentials: credentials, knownHosts: hosts, hostKeyPolicy: policy)

@@ -251,3 +251,35 @@ struct RemoteTransportTests {
         #expect(error.kind == .authentication, "\(error)")
     }
 }
+
+/// HTTPS through libgit2's TLS verification. One test only: the trusted CA list is process-wide, so the refusal
+/// before trusting the test CA and the success after it run in order.
+@Suite("HTTPS remotes", .serialized)
+struct HTTPSRemoteTests {
+    @Test func anUntrustedCertificateIsRefusedAndAPrivateCertificateAuthorityCanBeTrusted() async throws {
+        let server = try await SmartHTTPServer.start(username: "serin", password: "correct-horse", tls: true)
+        defer { server.stop() }
+        let repository = try server.makeBareRepository(named: "desired")
+        _ = try repository.commitAndPush(["deployments/iris.yaml": DeploymentsRepository.deployment("iris")], message: "iris v1")
+        let secret = try server.makeScratchDirectory("secrets").appendingPathComponent("password")
+        try Data("correct-horse".utf8).write(to: secret)
+        let remote = GitRemote(url: server.url(forRepository: "desired"),
+                               credentials: .basic(username: "serin", password: .file(secret.path)))
+        #expect(remote.url.hasPrefix("https://127.0.0.1:"))
+
+        let refused = await DesiredStateSource(mirror: try await GitMirror(remote: remote, cacheDirectory: try server.makeScratchDirectory("a").path),
+                                               logger: RemoteTransportTests.quiet).sync()
+        guard case .failed(let error, _) = refused else {
+            Issue.record("expected the self-signed chain to be refused, got \(refused)")
+            return
+        }
+        #expect(error.kind == .certificate || error.description.lowercased().contains("certificate"), "\(error)")
+
+        let authority = try #require(server.certificateAuthority)
+        try GitLibrary.shared.trustCertificateAuthorities(in: authority.path,
+                                                          bundle: try server.makeScratchDirectory("ca").appendingPathComponent("bundle.pem").path)
+        let accepted = await DesiredStateSource(mirror: try await GitMirror(remote: remote, cacheDirectory: try server.makeScratchDirectory("b").path),
+                                                logger: RemoteTransportTests.quiet).sync()
+        #expect(accepted.desired?.decoding.state.entries.count == 1, "\(accepted)")
+    }
+}

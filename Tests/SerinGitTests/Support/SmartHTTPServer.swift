@@ -26,6 +26,8 @@ final class SmartHTTPServer: GitServer {
     let username: String
     let password: String
     let authenticationScope: AuthenticationScope
+    /// The certificate authority that signed the server's certificate, when it serves HTTPS.
+    let certificateAuthority: URL?
     /// The realm of the basic-auth challenge.
     static let realm = "Serin test"
     private let directory: TemporaryDirectory
@@ -33,8 +35,9 @@ final class SmartHTTPServer: GitServer {
 
     private init(
         port: UInt16, repositoriesRoot: URL, git: GitCLI, username: String, password: String,
-        authenticationScope: AuthenticationScope, directory: TemporaryDirectory, process: ServerProcess
+        authenticationScope: AuthenticationScope, certificateAuthority: URL?, directory: TemporaryDirectory, process: ServerProcess
     ) {
+        self.certificateAuthority = certificateAuthority
         self.port = port
         self.repositoriesRoot = repositoriesRoot
         self.git = git
@@ -46,11 +49,13 @@ final class SmartHTTPServer: GitServer {
     }
 
     /// Starts lighttpd on a free loopback port with one user allowed in, and returns once it accepts connections.
-    /// The username may not contain ":"; neither may contain a newline or a double quote.
+    /// The username may not contain ":"; neither may contain a newline or a double quote. With `tls`, it serves
+    /// HTTPS with a certificate for 127.0.0.1 signed by a throwaway certificate authority (`certificateAuthority`).
     static func start(
         username: String = "serin",
         password: String = "correct-horse",
-        authenticationScope: AuthenticationScope = .everything
+        authenticationScope: AuthenticationScope = .everything,
+        tls: Bool = false
     ) async throws -> SmartHTTPServer {
         guard !username.isEmpty, !username.contains(":"),
             !(username + password).contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\"" })
@@ -68,11 +73,12 @@ final class SmartHTTPServer: GitServer {
         let userFile = directory.url.appendingPathComponent("users")
         try Data("\(username):\(password)\n".utf8).write(to: userFile)
         let configurationFile = directory.url.appendingPathComponent("lighttpd.conf")
+        let certificates = tls ? try Self.makeCertificates(in: try directory.subdirectory("tls"), home: home) : nil
 
         let (port, process) = try await ServerProcess.startListening(name: "lighttpd") { port in
             let configuration = Self.configuration(
                 port: port, documentRoot: documentRoot, uploads: uploads, repositoriesRoot: repositoriesRoot,
-                serverHome: serverHome, userFile: userFile, scope: authenticationScope)
+                serverHome: serverHome, userFile: userFile, scope: authenticationScope, serverPEM: certificates?.serverPEM)
             try Data(configuration.utf8).write(to: configurationFile)
             return try ServerProcess.launch(
                 name: "lighttpd",
@@ -84,14 +90,33 @@ final class SmartHTTPServer: GitServer {
         }
         return SmartHTTPServer(
             port: port, repositoriesRoot: repositoriesRoot, git: git, username: username, password: password,
-            authenticationScope: authenticationScope, directory: directory, process: process)
+            authenticationScope: authenticationScope, certificateAuthority: certificates?.authority, directory: directory,
+            process: process)
+    }
+
+    /// A certificate authority and a server certificate for 127.0.0.1 it signed, made with the openssl CLI.
+    private static func makeCertificates(in directory: URL, home: URL) throws -> (authority: URL, serverPEM: URL) {
+        let environment = Command.plainEnvironment(home: home)
+        func openssl(_ arguments: [String]) throws {
+            try Command.run("/usr/bin/openssl", arguments, environment: environment, directory: directory)
+        }
+        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Serin test CA",
+                     "-keyout", "ca.key", "-out", "ca.crt"])
+        try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"])
+        try Data("subjectAltName = IP:127.0.0.1, DNS:127.0.0.1\n".utf8).write(to: directory.appendingPathComponent("san.ext"))
+        try openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                     "-extfile", "san.ext", "-out", "server.crt"])
+        let pem = try Data(contentsOf: directory.appendingPathComponent("server.crt")) + Data(contentsOf: directory.appendingPathComponent("server.key"))
+        let serverPEM = directory.appendingPathComponent("server.pem")
+        try pem.write(to: serverPEM)
+        return (directory.appendingPathComponent("ca.crt"), serverPEM)
     }
 
     /// lighttpd's configuration. It runs as the current user (root in CI: lighttpd accepts that without
     /// server.username) and logs to stderr, where CGI stderr (http-backend's messages) goes too.
     private static func configuration(
         port: UInt16, documentRoot: URL, uploads: URL, repositoriesRoot: URL, serverHome: URL, userFile: URL,
-        scope: AuthenticationScope
+        scope: AuthenticationScope, serverPEM: URL?
     ) -> String {
         let require = """
             auth.require = ("/git/" => ("method" => "basic", "realm" => "\(realm)", "require" => "valid-user"))
@@ -116,7 +141,8 @@ final class SmartHTTPServer: GitServer {
             server.port = \(port)
             server.document-root = "\(documentRoot.path)"
             server.upload-dirs = ("\(uploads.path)")
-            server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
+            server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi"\(serverPEM == nil ? "" : ", \"mod_openssl\""))
+            \(serverPEM.map { "ssl.engine = \"enable\"\nssl.pemfile = \"\($0.path)\"" } ?? "")
 
             alias.url = ("/git/" => "\(httpBackend)/")
             $HTTP["url"] =~ "^/git/" {
@@ -142,14 +168,16 @@ final class SmartHTTPServer: GitServer {
     var log: String { process.log }
 
     func url(forRepository name: String) -> String {
-        "http://\(LoopbackPort.host):\(port)/git/\(name).git"
+        "\(scheme)://\(LoopbackPort.host):\(port)/git/\(name).git"
     }
+
+    private var scheme: String { certificateAuthority == nil ? "http" : "https" }
 
     /// The URL with credentials in it (percent-encoded), e.g. for `git clone` or `git push` without a helper.
     func url(forRepository name: String, username: String, password: String) -> String {
         let user = username.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? username
         let secret = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
-        return "http://\(user):\(secret)@\(LoopbackPort.host):\(port)/git/\(name).git"
+        return "\(scheme)://\(user):\(secret)@\(LoopbackPort.host):\(port)/git/\(name).git"
     }
 
     /// The URL with this server's own (correct) credentials in it.
