@@ -1,23 +1,22 @@
 import Foundation
 
-/// A bare "remote" repository of desired state, with a work tree to change it through the git CLI, as a user
-/// merging pull requests would. The remote is reached by path, or through any server serving `bare`.
+/// A bare "remote" repository of desired state with a work tree to change it through the git CLI, as a user merging
+/// pull requests would, reached by path: a `BareRepositoryFixture` with no server in front of it.
 final class DeploymentsRepository: Sendable {
     let directory: TemporaryDirectory
-    let git: GitCLI
+    let fixture: BareRepositoryFixture
+
+    var git: GitCLI { fixture.git }
     /// The bare repository Serin fetches from and pushes to.
-    let bare: URL
+    var bare: URL { fixture.path }
     /// A clone where tests edit files and push.
-    let workTree: URL
+    var workTree: URL { fixture.workTree }
 
     init(branch: String = "main") throws {
         directory = try TemporaryDirectory(prefix: "serin-deployments")
-        git = GitCLI(homeDirectory: try directory.subdirectory("home"))
-        bare = directory.url.appendingPathComponent("remote.git")
-        workTree = directory.url.appendingPathComponent("work")
-        try git.run(["init", "--bare", "--initial-branch", branch, bare.path])
-        try git.run(["init", "--initial-branch", branch, workTree.path])
-        try git.run(["remote", "add", "origin", bare.path], in: workTree)
+        fixture = try BareRepositoryFixture.create(
+            named: "remote", in: directory.url, scratchDirectory: directory.url.appendingPathComponent("work"),
+            git: GitCLI(homeDirectory: try directory.subdirectory("home")), initialBranch: branch)
     }
 
     static func deployment(_ name: String, version: String = "1", namespace: String = "ml") -> String {
@@ -33,21 +32,18 @@ final class DeploymentsRepository: Sendable {
     }
 
     func write(_ path: String, _ text: String) throws {
-        let url = workTree.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
+        try fixture.write(path, text)
     }
 
     func remove(_ path: String) throws {
-        try FileManager.default.removeItem(at: workTree.appendingPathComponent(path))
+        try fixture.remove(path)
     }
 
-    /// Commits everything in the work tree and pushes it; returns the new commit.
+    /// Commits everything in the work tree and pushes it to `branch`; returns the new commit.
     @discardableResult
     func commitAndPush(_ message: String, branch: String = "main", force: Bool = false) throws -> String {
-        try git.run(["add", "-A"], in: workTree)
-        try git.run(["commit", "--quiet", "--allow-empty", "-m", message], in: workTree)
+        let commit = try fixture.commit(message)
         try git.run(["push", "--quiet"] + (force ? ["--force"] : []) + ["origin", "HEAD:refs/heads/\(branch)"], in: workTree)
-        return try git.line(["rev-parse", "HEAD"], in: workTree)
+        return commit
     }
 }

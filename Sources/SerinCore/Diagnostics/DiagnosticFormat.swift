@@ -56,17 +56,7 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
                 ("line", String(entry.mark.line)),
             ])
         }
-        let diagnostics = decoding.diagnostics.map { diagnostic in
-            JSON.object([
-                ("severity", JSON.string(diagnostic.severity.rawValue)),
-                ("file", JSON.string(diagnostic.file)),
-                ("line", String(diagnostic.mark.line)),
-                ("column", String(diagnostic.mark.column)),
-                ("path", JSON.string(diagnostic.path.description)),
-                ("message", JSON.string(diagnostic.message)),
-                ("hint", diagnostic.hint.map(JSON.string) ?? "null"),
-            ])
-        }
+        let diagnostics = decoding.diagnostics.map { JSON.object(JSON.members(of: $0)) }
         return JSON.object([
             ("valid", decoding.isValid ? "true" : "false"),
             ("files", String(fileCount)),
@@ -82,6 +72,19 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
 
 /// Minimal JSON text building, enough for reports; values are already-encoded JSON texts.
 enum JSON {
+    /// A diagnostic's fields, as every JSON report prints them.
+    static func members(of diagnostic: Diagnostic) -> [(String, String)] {
+        [
+            ("severity", string(diagnostic.severity.rawValue)),
+            ("file", string(diagnostic.file)),
+            ("line", String(diagnostic.mark.line)),
+            ("column", String(diagnostic.mark.column)),
+            ("path", string(diagnostic.path.description)),
+            ("message", string(diagnostic.message)),
+            ("hint", diagnostic.hint.map(string) ?? "null"),
+        ]
+    }
+
     static func object(_ members: [(String, String)]) -> String {
         "{" + members.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }

@@ -70,15 +70,6 @@ enum PlanJSON {
     private static func diagnostic(_ diagnostic: Diagnostic, subject: PlanProblemGroup.Subject) -> String {
         let model: String
         if case .model(let key) = subject { model = JSON.string(key.description) } else { model = "null" }
-        return JSON.object([
-            ("severity", JSON.string(diagnostic.severity.rawValue)),
-            ("file", JSON.string(diagnostic.file)),
-            ("line", String(diagnostic.mark.line)),
-            ("column", String(diagnostic.mark.column)),
-            ("path", JSON.string(diagnostic.path.description)),
-            ("message", JSON.string(diagnostic.message)),
-            ("hint", diagnostic.hint.map(JSON.string) ?? "null"),
-            ("model", model),
-        ])
+        return JSON.object(JSON.members(of: diagnostic) + [("model", model)])
     }
 }
