@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SerinCore
 import SerinGit
 import Testing
@@ -8,7 +9,8 @@ struct DesiredStateSourceTests {
     private func source(for repository: DeploymentsRepository, root: String = "deployments") async throws -> DesiredStateSource {
         let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
                                          cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
-        return DesiredStateSource(mirror: mirror, configuration: .init(branch: "main", root: root))
+        return DesiredStateSource(mirror: mirror, configuration: .init(branch: "main", root: root),
+                                  logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     @Test func firstSyncReadsEveryManifestUnderTheRoot() async throws {
@@ -167,7 +169,7 @@ struct DamagedMirrorTests {
         try repository.commitAndPush("v1")
         let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
                                          cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
-        let source = DesiredStateSource(mirror: mirror)
+        let source = DesiredStateSource(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         _ = await source.sync()
 
         let packs = URL(fileURLWithPath: mirror.path).appendingPathComponent("objects/pack")
