@@ -106,6 +106,11 @@ public struct KnownHosts: Sendable, Hashable {
         self.entries = entries
     }
 
+    /// The base64 keys trusted for `host` (in `[host]:port` form when the port is not 22), for inspection.
+    public func keys(for host: String) -> [String] {
+        entries(for: host).filter { $0.marker == nil }.map { Data($0.key).base64EncodedString() }
+    }
+
     /// The entries whose host patterns name `host` (already in `[host]:port` form when the port is not 22).
     func entries(for host: String) -> [Entry] {
         entries.filter { entry in
