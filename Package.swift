@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "serin", targets: ["serin"]),
         .library(name: "SerinCore", targets: ["SerinCore"]),
         .library(name: "SerinGit", targets: ["SerinGit"]),
+        .library(name: "SerinKube", targets: ["SerinKube"]),
+        .executable(name: "kube-emulator", targets: ["kube-emulator"]),
     ],
     dependencies: [
         // Command-line parsing for the thin `serin` executable.
@@ -16,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // SHA-1 HMAC for hashed known_hosts entries; later, webhook signatures.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // HTTP servers: the Kubernetes API emulator now, the model router later.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // Property-based tests of the spec decoder (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -39,6 +43,36 @@ let package = Package(
             ]
         ),
 
+        // The Kubernetes API client Serin uses in production, on libcurl.
+        .target(
+            name: "SerinKube",
+            dependencies: [
+                "SerinCore",
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // A Kubernetes API server stand-in for tests (no kube-apiserver can run here), held honest by kubectl and by
+        // responses recorded from a real kube-apiserver.
+        .target(
+            name: "KubeEmulator",
+            dependencies: [
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kube-emulator",
+            dependencies: [
+                "KubeEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .executableTarget(
             name: "serin",
             dependencies: [
@@ -56,6 +90,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
+        .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "KubeEmulator", "SerinCore"]),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),

@@ -1,0 +1,1 @@
+// The Kubernetes API emulator: see the files of this target.

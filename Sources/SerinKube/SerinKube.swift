@@ -1,0 +1,1 @@
+// The Kubernetes API client: see the files of this target.
