@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SerinGit
 
 /// A bare "remote" repository of desired state with a work tree to change it through the git CLI, as a user merging
 /// pull requests would, reached by path: a `BareRepositoryFixture` with no server in front of it.
@@ -18,6 +20,14 @@ final class DeploymentsRepository: Sendable {
             named: "remote", in: directory.url, scratchDirectory: directory.url.appendingPathComponent("work"),
             git: GitCLI(homeDirectory: try directory.subdirectory("home")), initialBranch: branch)
     }
+
+    /// A mirror of this repository in its own cache directory `cache` (one per independent reader or writer).
+    func mirror(_ cache: String = "cache") async throws -> GitMirror {
+        try await GitMirror(remote: GitRemote(url: bare.path), cacheDirectory: directory.url.appendingPathComponent(cache).path)
+    }
+
+    /// Tests read outcomes, not logs.
+    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     static func deployment(_ name: String, version: String = "1", namespace: String = "ml") -> String {
         """

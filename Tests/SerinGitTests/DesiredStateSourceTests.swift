@@ -7,10 +7,9 @@ import Testing
 @Suite("Desired state from Git")
 struct DesiredStateSourceTests {
     private func source(for repository: DeploymentsRepository, root: String = "deployments") async throws -> DesiredStateSource {
-        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
+        let mirror = try await repository.mirror()
         return DesiredStateSource(mirror: mirror, configuration: .init(branch: "main", root: root),
-                                  logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                  logger: DeploymentsRepository.quiet)
     }
 
     @Test func firstSyncReadsEveryManifestUnderTheRoot() async throws {
@@ -167,9 +166,8 @@ struct DamagedMirrorTests {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
         try repository.commitAndPush("v1")
-        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
-        let source = DesiredStateSource(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let mirror = try await repository.mirror()
+        let source = DesiredStateSource(mirror: mirror, logger: DeploymentsRepository.quiet)
         _ = await source.sync()
 
         let packs = URL(fileURLWithPath: mirror.path).appendingPathComponent("objects/pack")

@@ -8,7 +8,7 @@ import Testing
 struct LedgerReaderTests {
     static let key = DeploymentKey(namespace: "ml-prod", name: "fraud-detector")
     static let desired = String(repeating: "ab", count: 20)
-    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let quiet = DeploymentsRepository.quiet
 
     static func status(_ phase: RolloutPhase, weight: Int, step: Int?, at second: Int64, key: DeploymentKey = key,
                        gates: [GateResult] = []) -> RolloutStatus {
@@ -21,8 +21,7 @@ struct LedgerReaderTests {
     static let successRate = GateResult(gate: Gate(name: "successRate", check: .successRate(min: 0.99)), verdict: .pass, value: 0.995)
 
     private func mirror(_ repository: DeploymentsRepository, _ cache: String) async throws -> GitMirror {
-        try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                            cacheDirectory: repository.directory.url.appendingPathComponent(cache).path)
+        try await repository.mirror(cache)
     }
 
     @Test func aFreshStartLearnsWhereEveryRolloutStood() async throws {

@@ -6,9 +6,8 @@ import Testing
 @Suite("The ledger on the status branch")
 struct LedgerWriterTests {
     private func writer(for repository: DeploymentsRepository, cache: String = "cache") async throws -> LedgerWriter {
-        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                                         cacheDirectory: repository.directory.url.appendingPathComponent(cache).path)
-        return LedgerWriter(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let mirror = try await repository.mirror(cache)
+        return LedgerWriter(mirror: mirror, logger: DeploymentsRepository.quiet)
     }
 
     private func record(_ index: Int, model: String = "ml/iris") -> LedgerRecord {
@@ -77,12 +76,11 @@ struct LedgerWriterTests {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
         try repository.commitAndPush("desired")
-        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
-        let source = DesiredStateSource(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let mirror = try await repository.mirror()
+        let source = DesiredStateSource(mirror: mirror, logger: DeploymentsRepository.quiet)
         _ = await source.sync()
         let writer = LedgerWriter(mirror: mirror, configuration: .init(branch: "main"),
-                                  logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                  logger: DeploymentsRepository.quiet)
         _ = try await writer.write(record(1))
 
         #expect(try log(repository, "main") == ["desired", "ml/iris: Progressing 1% (v2)"])

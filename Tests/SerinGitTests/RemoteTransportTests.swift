@@ -8,7 +8,7 @@ import Testing
 /// host-key verification. Each test starts its own server.
 @Suite("Remotes over the network")
 struct RemoteTransportTests {
-    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let quiet = DeploymentsRepository.quiet
 
     private func seed(_ server: some GitServer) throws -> BareRepositoryFixture {
         let repository = try server.makeBareRepository(named: "desired")

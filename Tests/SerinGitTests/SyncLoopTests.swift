@@ -29,9 +29,8 @@ struct SyncLoopTests {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
         try repository.commitAndPush("v1")
-        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
-        let source = DesiredStateSource(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let mirror = try await repository.mirror()
+        let source = DesiredStateSource(mirror: mirror, logger: DeploymentsRepository.quiet)
         let outcomes = Outcomes()
         let loop = Task {
             await source.run(schedule: SyncSchedule(interval: .seconds(3_600)), clock: ContinuousClock()) { await outcomes.append($0) }
@@ -57,9 +56,8 @@ struct SyncLoopTests {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
         try repository.commitAndPush("v1")
-        let mirror = try await GitMirror(remote: GitRemote(url: repository.bare.path),
-                                         cacheDirectory: repository.directory.url.appendingPathComponent("cache").path)
-        let source = DesiredStateSource(mirror: mirror, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let mirror = try await repository.mirror()
+        let source = DesiredStateSource(mirror: mirror, logger: DeploymentsRepository.quiet)
         let outcomes = Outcomes()
         let loop = Task {
             await source.run(schedule: SyncSchedule(interval: .seconds(3_600)), clock: ContinuousClock()) { await outcomes.append($0) }
