@@ -55,4 +55,19 @@ static inline CURLMcode serin_curl_multi_setopt_long(CURLM *handle, CURLMoption 
     return curl_multi_setopt(handle, option, value);
 }
 
+/* For CURLOPT_CAINFO_BLOB, CURLOPT_SSLCERT_BLOB and CURLOPT_SSLKEY_BLOB: libcurl copies the bytes, so the caller's
+   buffer need only live for the call. */
+static inline CURLcode serin_curl_setopt_blob(CURL *handle, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob;
+    blob.data = (void *)data;
+    blob.len = length;
+    blob.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(handle, option, &blob);
+}
+
+/* For CURLOPT_HTTPHEADER and CURLOPT_CONNECT_TO. */
+static inline CURLcode serin_curl_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *list) {
+    return curl_easy_setopt(handle, option, list);
+}
+
 #endif

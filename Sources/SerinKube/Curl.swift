@@ -1,0 +1,369 @@
+import CCurl
+import Foundation
+
+// Every call into libcurl lives in this file. Transfers block, so they never run on Swift's cooperative pool:
+// ordinary requests run on a small process-wide pool of threads that each own one easy handle, reused (and reset)
+// from one transfer to the next so connections to the API server are kept alive; each watch gets a thread and a
+// handle of its own for as long as it streams. Callbacks reach Swift state through an unretained `Transfer` payload
+// that the performing thread keeps alive for the whole transfer. libcurl's failures become `KubeError.transport`
+// carrying libcurl's own message.
+
+/// One HTTP exchange, fully resolved: no further I/O is needed to start it except reading PEM files by path,
+/// which libcurl does itself.
+struct CurlRequest: Sendable {
+    var method: String
+    var url: String
+    /// Header lines, `Name: value`.
+    var headers: [String]
+    var body: [UInt8]?
+    var tls: KubeTLS
+    var clientCertificate: (certificate: PEMSource, key: PEMSource)?
+    var basicAuth: (username: String, password: String)?
+    var connectTimeout: Duration
+    /// Nil for watches, which end when the server closes them.
+    var timeout: Duration?
+    /// The largest body kept in memory; a larger one aborts the transfer. For streams, bounds only error bodies.
+    var maxBodyBytes: Int
+}
+
+struct CurlResponse: Sendable {
+    var status: Int
+    /// Header names lowercased; the last value wins.
+    var headers: [String: String]
+    var body: [UInt8]
+}
+
+/// Receives a streaming response on the transfer's thread.
+protocol CurlStreamHandler: AnyObject, Sendable {
+    /// The final status line and headers arrived. Returning false stops the transfer.
+    func headersReceived(status: Int, headers: [String: String])
+    /// A chunk of a 2xx body. Returning false stops the transfer.
+    func received(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// The transfer ended: normally (`error` nil), or with a failure. A non-2xx body is passed whole (capped).
+    func finished(status: Int, headers: [String: String], error: KubeError?, errorBody: [UInt8])
+}
+
+/// A cancellation request shared between a Swift task and the thread performing its transfer.
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isCancelled: Bool { lock.withLock { value } }
+    func cancel() { lock.withLock { value = true } }
+}
+
+enum Curl {
+    /// `curl_global_init` exactly once per process, before any handle exists (it is not thread-safe itself).
+    private static let initialized: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    }()
+
+    /// Performs a request on the shared worker pool; cancelling the calling task aborts the transfer unless
+    /// `cancellable` is false (cleanup that must happen during shutdown).
+    static func send(_ request: CurlRequest, cancellable: Bool = true) async throws(KubeError) -> CurlResponse {
+        guard initialized else { throw .transport("libcurl failed to initialise") }
+        if cancellable && Task.isCancelled { throw .cancelled }
+        let cancel = CancelFlag()
+        let perform: () async -> Result<CurlResponse, KubeError> = {
+            await withCheckedContinuation { continuation in
+                CurlWorkerPool.shared.submit { handle in
+                    guard let handle else {
+                        continuation.resume(returning: .failure(.transport("libcurl could not create a handle")))
+                        return
+                    }
+                    continuation.resume(returning: Curl.perform(request, handle: handle, cancel: cancel, stream: nil))
+                }
+            }
+        }
+        let result: Result<CurlResponse, KubeError>
+        if cancellable {
+            result = await withTaskCancellationHandler { await perform() } onCancel: { cancel.cancel() }
+        } else {
+            result = await perform()
+        }
+        return try result.get()
+    }
+
+    /// Starts a streaming transfer on a thread of its own. The handler sees headers, chunks and the end; setting
+    /// `cancel` aborts it within about a second (libcurl calls the progress callback at least that often).
+    static func startStream(_ request: CurlRequest, cancel: CancelFlag, handler: CurlStreamHandler) {
+        guard initialized else {
+            handler.finished(status: 0, headers: [:], error: .transport("libcurl failed to initialise"), errorBody: [])
+            return
+        }
+        let thread = Thread {
+            guard let handle = EasyHandle() else {
+                handler.finished(status: 0, headers: [:], error: .transport("libcurl could not create a handle"), errorBody: [])
+                return
+            }
+            _ = perform(request, handle: handle, cancel: cancel, stream: handler)
+        }
+        thread.name = "serin.kube.watch"
+        thread.start()
+    }
+
+    /// Runs one transfer synchronously on the current (dedicated) thread.
+    private static func perform(_ request: CurlRequest, handle: EasyHandle, cancel: CancelFlag,
+                                stream: CurlStreamHandler?) -> Result<CurlResponse, KubeError> {
+        let transfer = Transfer(handle: handle.raw, cancel: cancel, maxBodyBytes: request.maxBodyBytes, stream: stream)
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        var connectTo: UnsafeMutablePointer<curl_slist>?
+        defer {
+            curl_slist_free_all(headerList)
+            curl_slist_free_all(connectTo)
+            errorBuffer.deallocate()
+        }
+
+        let code: CURLcode = withExtendedLifetime(transfer) {
+            let h = handle.raw
+            curl_easy_reset(h)
+            var setupError: CURLcode = CURLE_OK
+            func set(_ result: CURLcode) { if setupError == CURLE_OK && result != CURLE_OK { setupError = result } }
+
+            var url = request.url
+            if let serverName = request.tls.serverName, let components = URLComponents(string: request.url),
+               let host = components.host {
+                // Verify the certificate (and send SNI) for the configured name while connecting to the real host.
+                let port = components.port ?? (components.scheme == "http" ? 80 : 443)
+                let connectHost = host.contains(":") ? "[\(host)]" : host
+                connectTo = curl_slist_append(connectTo, "\(serverName):\(port):\(connectHost):\(port)")
+                var rewritten = components
+                rewritten.host = serverName
+                url = rewritten.string ?? request.url
+                set(serin_curl_setopt_slist(h, CURLOPT_CONNECT_TO, connectTo))
+            }
+            set(serin_curl_setopt_string(h, CURLOPT_URL, url))
+            set(serin_curl_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer))
+            set(serin_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1))
+            set(serin_curl_setopt_long(h, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
+            set(serin_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1))
+            set(serin_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)))
+            if let timeout = request.timeout {
+                set(serin_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, milliseconds(timeout)))
+            }
+            set(serin_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, ""))
+
+            set(serin_curl_setopt_data_callback(h, CURLOPT_WRITEFUNCTION, writeCallback))
+            set(serin_curl_setopt_pointer(h, CURLOPT_WRITEDATA, transfer.payload))
+            set(serin_curl_setopt_data_callback(h, CURLOPT_HEADERFUNCTION, headerCallback))
+            set(serin_curl_setopt_pointer(h, CURLOPT_HEADERDATA, transfer.payload))
+            set(serin_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0))
+            set(serin_curl_setopt_xferinfo_callback(h, progressCallback))
+            set(serin_curl_setopt_pointer(h, CURLOPT_XFERINFODATA, transfer.payload))
+
+            if request.method == "GET" {
+                set(serin_curl_setopt_long(h, CURLOPT_HTTPGET, 1))
+            } else {
+                if let body = request.body {
+                    set(serin_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+                    body.withUnsafeBytes { bytes in
+                        set(serin_curl_setopt_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(errorBuffer))))
+                    }
+                }
+                set(serin_curl_setopt_string(h, CURLOPT_CUSTOMREQUEST, request.method))
+            }
+            for line in request.headers + ["Expect:"] {
+                headerList = curl_slist_append(headerList, line)
+            }
+            set(serin_curl_setopt_slist(h, CURLOPT_HTTPHEADER, headerList))
+
+            switch request.tls.certificateAuthority {
+            case .file(let path)?: set(serin_curl_setopt_string(h, CURLOPT_CAINFO, path))
+            case .data(let bytes)?: set(blob(h, CURLOPT_CAINFO_BLOB, bytes))
+            case nil: break
+            }
+            if request.tls.insecureSkipVerify {
+                set(serin_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0))
+                set(serin_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0))
+            }
+            if let (certificate, key) = request.clientCertificate {
+                set(serin_curl_setopt_string(h, CURLOPT_SSLCERTTYPE, "PEM"))
+                set(serin_curl_setopt_string(h, CURLOPT_SSLKEYTYPE, "PEM"))
+                switch certificate {
+                case .file(let path): set(serin_curl_setopt_string(h, CURLOPT_SSLCERT, path))
+                case .data(let bytes): set(blob(h, CURLOPT_SSLCERT_BLOB, bytes))
+                }
+                switch key {
+                case .file(let path): set(serin_curl_setopt_string(h, CURLOPT_SSLKEY, path))
+                case .data(let bytes): set(blob(h, CURLOPT_SSLKEY_BLOB, bytes))
+                }
+            }
+            if let basic = request.basicAuth {
+                set(serin_curl_setopt_long(h, CURLOPT_HTTPAUTH, 1 /* CURLAUTH_BASIC */))
+                set(serin_curl_setopt_string(h, CURLOPT_USERNAME, basic.username))
+                set(serin_curl_setopt_string(h, CURLOPT_PASSWORD, basic.password))
+            }
+            if setupError != CURLE_OK { return setupError }
+            return curl_easy_perform(h)
+        }
+
+        var status = 0
+        _ = serin_curl_getinfo_long(handle.raw, CURLINFO_RESPONSE_CODE, &status)
+        let headers = transfer.headers
+        let result: Result<CurlResponse, KubeError>
+        if code == CURLE_OK {
+            result = .success(CurlResponse(status: status, headers: headers, body: transfer.body))
+        } else if transfer.overflowed {
+            result = .failure(.invalidResponse("the response body is larger than the \(request.maxBodyBytes)-byte limit"))
+        } else if cancel.isCancelled || transfer.stoppedByHandler && code != CURLE_OPERATION_TIMEDOUT {
+            result = .failure(.cancelled)
+        } else {
+            let detail = String(cString: errorBuffer)
+            let summary = String(cString: curl_easy_strerror(code))
+            result = .failure(.transport(detail.isEmpty ? summary : "\(summary): \(detail)"))
+        }
+        if let stream {
+            switch result {
+            case .success(let response):
+                let ok = (200..<300).contains(response.status)
+                stream.finished(status: response.status, headers: headers, error: nil, errorBody: ok ? [] : response.body)
+            case .failure(let error):
+                stream.finished(status: status, headers: headers, error: error, errorBody: transfer.body)
+            }
+        }
+        return result
+    }
+
+    private static func blob(_ handle: UnsafeMutableRawPointer, _ option: CURLoption, _ bytes: [UInt8]) -> CURLcode {
+        bytes.withUnsafeBytes { serin_curl_setopt_blob(handle, option, $0.baseAddress, $0.count) }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return max(1, Int(seconds) * 1_000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+}
+
+/// An easy handle, cleaned up by its owner.
+final class EasyHandle {
+    let raw: UnsafeMutableRawPointer
+
+    init?() {
+        guard let raw = curl_easy_init() else { return nil }
+        self.raw = raw
+    }
+
+    deinit { curl_easy_cleanup(raw) }
+}
+
+/// The state a transfer's callbacks share, used only from the performing thread (plus the thread-safe cancel flag).
+private final class Transfer {
+    let handle: UnsafeMutableRawPointer
+    let cancel: CancelFlag
+    let maxBodyBytes: Int
+    let stream: CurlStreamHandler?
+    var headers: [String: String] = [:]
+    var body: [UInt8] = []
+    var overflowed = false
+    var stoppedByHandler = false
+    /// True once the final headers said 2xx and a stream handler takes the body.
+    var streaming = false
+
+    init(handle: UnsafeMutableRawPointer, cancel: CancelFlag, maxBodyBytes: Int, stream: CurlStreamHandler?) {
+        self.handle = handle
+        self.cancel = cancel
+        self.maxBodyBytes = maxBodyBytes
+        self.stream = stream
+    }
+
+    var payload: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    static func from(_ payload: UnsafeMutableRawPointer?) -> Transfer? {
+        payload.map { Unmanaged<Transfer>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+private let writeCallback: serin_curl_data_callback = { buffer, size, count, payload in
+    guard let transfer = Transfer.from(payload) else { return 0 }
+    let length = size * count
+    if transfer.cancel.isCancelled { return 0 }
+    guard let buffer, length > 0 else { return length }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+    if transfer.streaming, let stream = transfer.stream {
+        guard stream.received(bytes) else {
+            transfer.stoppedByHandler = true
+            return 0
+        }
+        return length
+    }
+    guard transfer.body.count + length <= transfer.maxBodyBytes else {
+        transfer.overflowed = true
+        return 0
+    }
+    transfer.body.append(contentsOf: bytes)
+    return length
+}
+
+private let headerCallback: serin_curl_data_callback = { buffer, size, count, payload in
+    guard let transfer = Transfer.from(payload) else { return 0 }
+    let length = size * count
+    guard let buffer else { return length }
+    let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    if line.hasPrefix("HTTP/") {
+        // A new response (after a 100 Continue, say): forget the previous one's headers.
+        transfer.headers = [:]
+    } else if line.isEmpty {
+        var status = 0
+        _ = serin_curl_getinfo_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
+        if status >= 200, let stream = transfer.stream {
+            transfer.streaming = (200..<300).contains(status)
+            stream.headersReceived(status: status, headers: transfer.headers)
+        }
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        transfer.headers[name] = value
+    }
+    return length
+}
+
+private let progressCallback: serin_curl_xferinfo_callback = { payload, _, _, _, _ in
+    guard let transfer = Transfer.from(payload) else { return 1 }
+    return transfer.cancel.isCancelled ? 1 : 0
+}
+
+/// A fixed set of threads, each owning an easy handle for its lifetime so keep-alive connections are reused.
+/// Process-wide: clients come and go, the threads stay (idle threads cost a stack and nothing else).
+final class CurlWorkerPool: @unchecked Sendable {
+    static let shared = CurlWorkerPool(threads: 8)
+
+    typealias Job = @Sendable (EasyHandle?) -> Void
+
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var head = 0
+
+    init(threads: Int) {
+        for index in 0..<threads {
+            let thread = Thread { [self] in work() }
+            thread.name = "serin.kube.curl.\(index)"
+            thread.start()
+        }
+    }
+
+    func submit(_ job: @escaping Job) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        let handle = EasyHandle()
+        while true {
+            condition.lock()
+            while head == jobs.count { condition.wait() }
+            let job = jobs[head]
+            head += 1
+            if head > 64 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            job(handle)
+        }
+    }
+}

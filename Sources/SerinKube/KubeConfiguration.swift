@@ -1,0 +1,383 @@
+import Foundation
+import SerinCore
+
+/// Where PEM material comes from: a file read when a transfer is prepared, or bytes held in memory (the kubeconfig's
+/// `*-data` fields, already base64-decoded). Files are passed to libcurl by path so rotated certificates are picked up.
+public enum PEMSource: Sendable, Hashable {
+    case file(String)
+    case data([UInt8])
+}
+
+/// How the client proves who it is. Secrets are held here and never appear in any description or log line.
+public enum KubeCredentials: Sendable, Hashable {
+    case none
+    /// A fixed bearer token (kubeconfig `token`).
+    case bearerToken(String)
+    /// A bearer token read from a file and re-read when it changes (projected service-account tokens rotate about
+    /// hourly). `fallback` is the kubeconfig's inline token, used only if the file cannot be read.
+    case bearerTokenFile(path: String, fallback: String?)
+    /// A TLS client certificate and its key.
+    case clientCertificate(certificate: PEMSource, key: PEMSource)
+    /// HTTP basic authentication (kubeconfig `username`/`password`).
+    case basic(username: String, password: String)
+}
+
+extension KubeCredentials: CustomStringConvertible, CustomDebugStringConvertible {
+    public var debugDescription: String { description }
+
+    /// Names the kind of credential only: tokens and passwords never leave this type through a description.
+    public var description: String {
+        switch self {
+        case .none: "no credentials"
+        case .bearerToken: "a bearer token"
+        case .bearerTokenFile(let path, _): "a bearer token from \(path)"
+        case .clientCertificate: "a client certificate"
+        case .basic(let username, _): "basic authentication as \(username)"
+        }
+    }
+}
+
+/// How the server's certificate is checked.
+public struct KubeTLS: Sendable, Hashable {
+    /// The certificate authority that signed the API server's certificate; nil trusts the system's bundle.
+    public var certificateAuthority: PEMSource?
+    /// Skips verification of the server certificate. Only ever true when a kubeconfig says so explicitly.
+    public var insecureSkipVerify: Bool
+    /// The name the server certificate is checked against (and sent as SNI) instead of the URL's host.
+    public var serverName: String?
+
+    public init(certificateAuthority: PEMSource? = nil, insecureSkipVerify: Bool = false, serverName: String? = nil) {
+        self.certificateAuthority = certificateAuthority
+        self.insecureSkipVerify = insecureSkipVerify
+        self.serverName = serverName
+    }
+}
+
+/// Everything the client needs to reach one API server: address, trust, identity, default namespace and limits.
+public struct KubeConfiguration: Sendable, Hashable {
+    /// The API server's base URL without a trailing slash, e.g. `https://10.0.0.1:443`.
+    public var server: String
+    /// The namespace used when a call on a namespaced resource names none.
+    public var namespace: String
+    public var tls: KubeTLS
+    public var credentials: KubeCredentials
+    /// Time allowed to establish a connection (TCP and TLS).
+    public var connectTimeout: Duration
+    /// Time allowed for a whole non-watch request. Watches are bounded by their `timeoutSeconds` instead.
+    public var requestTimeout: Duration
+    /// The largest non-watch response body accepted; a larger one fails rather than exhausting memory.
+    public var maxResponseBytes: Int
+    /// Where the configuration came from, for messages ("in-cluster", or the kubeconfig's path and context).
+    public var source: String
+
+    public init(server: String, namespace: String = "default", tls: KubeTLS = KubeTLS(),
+                credentials: KubeCredentials = .none, connectTimeout: Duration = .seconds(10),
+                requestTimeout: Duration = .seconds(60), maxResponseBytes: Int = 64 << 20, source: String = "explicit") {
+        var server = server
+        while server.hasSuffix("/") { server.removeLast() }
+        self.server = server
+        self.namespace = namespace
+        self.tls = tls
+        self.credentials = credentials
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.maxResponseBytes = maxResponseBytes
+        self.source = source
+    }
+}
+
+extension KubeConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The server, namespace, source and kind of credentials: never a secret.
+    public var description: String {
+        "\(server) (namespace \(namespace), \(credentials), from \(source)\(tls.insecureSkipVerify ? ", TLS NOT VERIFIED" : ""))"
+    }
+
+    public var debugDescription: String { description }
+}
+
+/// Why no configuration could be built: which file, which field, where in the file when known, and what to do.
+public struct KubeConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file at fault (a kubeconfig or a service-account file), or an environment variable's name.
+    public var file: String
+    /// The field at fault, as a path (`users[0].user.client-key-data`), or nil when the file as a whole is.
+    public var field: String?
+    public var mark: SourceMark?
+    public var message: String
+
+    public init(file: String, field: String? = nil, mark: SourceMark? = nil, message: String) {
+        self.file = file
+        self.field = field
+        self.mark = mark
+        self.message = message
+    }
+
+    public var description: String {
+        var text = file
+        if let mark { text += ":\(mark.line):\(mark.column)" }
+        text += ": "
+        if let field { text += "\(field): " }
+        return text + message
+    }
+}
+
+// MARK: Loading
+
+extension KubeConfiguration {
+    /// The directory Kubernetes mounts a pod's service-account token, CA and namespace into.
+    public static let defaultServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+    /// The configuration client-go would pick: `$KUBECONFIG` when set, else in-cluster when
+    /// `KUBERNETES_SERVICE_HOST` is set, else `~/.kube/config`.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
+                            context: String? = nil,
+                            serviceAccountDirectory: String = defaultServiceAccountDirectory) throws(KubeConfigError) -> KubeConfiguration {
+        if let path = kubeconfigPath(environment: environment, explicitOnly: true) {
+            return try kubeconfig(path: path, context: context)
+        }
+        if environment["KUBERNETES_SERVICE_HOST"].map({ !$0.isEmpty }) == true {
+            return try inCluster(environment: environment, serviceAccountDirectory: serviceAccountDirectory)
+        }
+        guard let path = kubeconfigPath(environment: environment, explicitOnly: false) else {
+            throw KubeConfigError(file: "~/.kube/config", message:
+                "no Kubernetes configuration found: set KUBECONFIG, run inside a pod, or create ~/.kube/config")
+        }
+        return try kubeconfig(path: path, context: context)
+    }
+
+    /// `$KUBECONFIG`'s first entry, or `~/.kube/config` unless `explicitOnly`.
+    static func kubeconfigPath(environment: [String: String], explicitOnly: Bool) -> String? {
+        if let list = environment["KUBECONFIG"],
+           let first = list.split(separator: ":", omittingEmptySubsequences: true).first {
+            return String(first)
+        }
+        if explicitOnly { return nil }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.kube/config"
+    }
+
+    /// The configuration of a pod: the API server from `KUBERNETES_SERVICE_HOST`/`_PORT` (an IPv6 address is
+    /// bracketed), the token file as a rotating bearer token, `ca.crt` as the only trusted CA, and the pod's namespace.
+    public static func inCluster(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 serviceAccountDirectory: String = defaultServiceAccountDirectory) throws(KubeConfigError) -> KubeConfiguration {
+        guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty else {
+            throw KubeConfigError(file: "KUBERNETES_SERVICE_HOST", message:
+                "is not set: not running inside a Kubernetes pod; use a kubeconfig instead")
+        }
+        guard let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty else {
+            throw KubeConfigError(file: "KUBERNETES_SERVICE_PORT", message:
+                "is not set while KUBERNETES_SERVICE_HOST is; both come from the pod's environment")
+        }
+        guard let portNumber = Int(port), (1...65_535).contains(portNumber) else {
+            throw KubeConfigError(file: "KUBERNETES_SERVICE_PORT", message: "found \"\(port)\", expected a port number")
+        }
+        let directory = serviceAccountDirectory.hasSuffix("/") ? String(serviceAccountDirectory.dropLast()) : serviceAccountDirectory
+        let tokenPath = directory + "/token"
+        let caPath = directory + "/ca.crt"
+        guard FileManager.default.isReadableFile(atPath: tokenPath) else {
+            throw KubeConfigError(file: tokenPath, message:
+                "the service-account token is missing or unreadable; check the pod's automountServiceAccountToken")
+        }
+        guard FileManager.default.isReadableFile(atPath: caPath) else {
+            throw KubeConfigError(file: caPath, message: "the cluster CA certificate is missing or unreadable")
+        }
+        var namespace = "default"
+        if let data = FileManager.default.contents(atPath: directory + "/namespace") {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { namespace = text }
+        }
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return KubeConfiguration(server: "https://\(hostPart):\(portNumber)", namespace: namespace,
+                                 tls: KubeTLS(certificateAuthority: .file(caPath)),
+                                 credentials: .bearerTokenFile(path: tokenPath, fallback: nil), source: "in-cluster")
+    }
+
+    /// Reads a kubeconfig file and resolves its current context (or `context`, when given).
+    public static func kubeconfig(path: String, context: String? = nil) throws(KubeConfigError) -> KubeConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KubeConfigError(file: path, message: "cannot read the kubeconfig: the file is missing or unreadable")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        return try kubeconfig(text: Array(data), path: path, directory: directory, context: context)
+    }
+
+    /// Parses kubeconfig text. `path` names the file in errors; relative file references resolve against `directory`.
+    public static func kubeconfig(text: [UInt8], path: String, directory: String, context: String? = nil) throws(KubeConfigError) -> KubeConfiguration {
+        var reader = KubeconfigReader(file: path, directory: directory)
+        return try reader.read(text, context: context)
+    }
+}
+
+/// Walks a kubeconfig's YAML tree, resolving the selected context into a `KubeConfiguration`.
+private struct KubeconfigReader {
+    let file: String
+    let directory: String
+
+    func fail(_ field: String?, _ node: YAMLNode?, _ message: String) -> KubeConfigError {
+        KubeConfigError(file: file, field: field, mark: node?.mark, message: message)
+    }
+
+    mutating func read(_ text: [UInt8], context requested: String?) throws(KubeConfigError) -> KubeConfiguration {
+        let stream = YAMLReader.read(text)
+        if let error = stream.error {
+            throw KubeConfigError(file: file, mark: error.mark, message: error.message + (error.hint.map { "; \($0)" } ?? ""))
+        }
+        guard let root = stream.documents.first?.root, case .mapping(let pairs) = root.content else {
+            throw KubeConfigError(file: file, message: "the kubeconfig is empty or not a mapping; expected clusters, users and contexts")
+        }
+        let top = Mapping(pairs: pairs, node: root)
+
+        let contextName: String
+        var contextField = "current-context"
+        if let requested {
+            contextName = requested
+            contextField = "contexts"
+        } else {
+            guard let current = try string(top, "current-context", path: "current-context"), !current.isEmpty else {
+                throw fail("current-context", root, "is not set; set it (kubectl config use-context NAME) or choose a context explicitly")
+            }
+            contextName = current
+        }
+
+        let (contextNode, contextPath) = try named(top, list: "contexts", item: "context", name: contextName, referencedBy: contextField)
+        let contextMap = try mapping(contextNode, contextPath)
+        guard let clusterName = try string(contextMap, "cluster", path: contextPath + ".cluster"), !clusterName.isEmpty else {
+            throw fail(contextPath + ".cluster", contextNode, "is missing; a context must name a cluster")
+        }
+        let userName = try string(contextMap, "user", path: contextPath + ".user")
+        let namespace = try string(contextMap, "namespace", path: contextPath + ".namespace").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+
+        let (clusterNode, clusterPath) = try named(top, list: "clusters", item: "cluster", name: clusterName, referencedBy: contextPath + ".cluster")
+        let cluster = try mapping(clusterNode, clusterPath)
+        guard let server = try string(cluster, "server", path: clusterPath + ".server"), !server.isEmpty else {
+            throw fail(clusterPath + ".server", clusterNode, "is missing; expected the API server's URL, e.g. https://host:6443")
+        }
+        guard server.hasPrefix("https://") || server.hasPrefix("http://") else {
+            throw fail(clusterPath + ".server", cluster.value("server"), "found \"\(server)\", expected an https:// or http:// URL")
+        }
+        var tls = KubeTLS()
+        tls.certificateAuthority = try pem(cluster, file: "certificate-authority", data: "certificate-authority-data", path: clusterPath)
+        if let insecureNode = cluster.value("insecure-skip-tls-verify") {
+            guard let text = insecureNode.scalarText, text == "true" || text == "false" else {
+                throw fail(clusterPath + ".insecure-skip-tls-verify", insecureNode, "expected true or false")
+            }
+            tls.insecureSkipVerify = text == "true"
+            if tls.insecureSkipVerify && tls.certificateAuthority != nil {
+                throw fail(clusterPath + ".insecure-skip-tls-verify", insecureNode,
+                           "cannot be true together with a certificate authority; remove one of them")
+            }
+        }
+        tls.serverName = try string(cluster, "tls-server-name", path: clusterPath + ".tls-server-name").flatMap { $0.isEmpty ? nil : $0 }
+
+        var credentials = KubeCredentials.none
+        if let userName, !userName.isEmpty {
+            let (userNode, userPath) = try named(top, list: "users", item: "user", name: userName, referencedBy: contextPath + ".user")
+            credentials = try self.credentials(try mapping(userNode, userPath), node: userNode, path: userPath)
+        }
+        return KubeConfiguration(server: server, namespace: namespace, tls: tls, credentials: credentials,
+                                 source: "\(file) (context \(contextName))")
+    }
+
+    func credentials(_ user: Mapping, node: YAMLNode, path: String) throws(KubeConfigError) -> KubeCredentials {
+        if user.value("exec") != nil {
+            throw fail(path + ".exec", user.value("exec"), "exec credential plugins are not supported; use a token, tokenFile or client certificate")
+        }
+        if user.value("auth-provider") != nil {
+            throw fail(path + ".auth-provider", user.value("auth-provider"), "auth providers are not supported; use a token, tokenFile or client certificate")
+        }
+        let token = try string(user, "token", path: path + ".token").flatMap { $0.isEmpty ? nil : $0 }
+        if let tokenFile = try string(user, "tokenFile", path: path + ".tokenFile"), !tokenFile.isEmpty {
+            return .bearerTokenFile(path: resolve(tokenFile), fallback: token)
+        }
+        if let token { return .bearerToken(token) }
+        let certificate = try pem(user, file: "client-certificate", data: "client-certificate-data", path: path)
+        let key = try pem(user, file: "client-key", data: "client-key-data", path: path)
+        switch (certificate, key) {
+        case (let certificate?, let key?): return .clientCertificate(certificate: certificate, key: key)
+        case (.some, nil):
+            throw fail(path + ".client-key", node, "is missing; a client certificate needs its key (client-key or client-key-data)")
+        case (nil, .some):
+            throw fail(path + ".client-certificate", node, "is missing; a client key needs its certificate (client-certificate or client-certificate-data)")
+        case (nil, nil): break
+        }
+        let username = try string(user, "username", path: path + ".username")
+        let password = try string(user, "password", path: path + ".password")
+        if let username, !username.isEmpty {
+            guard let password else { throw fail(path + ".password", node, "is missing; basic authentication needs a password") }
+            return .basic(username: username, password: password)
+        }
+        return .none
+    }
+
+    /// A PEM from a file path field or a base64 data field (data wins, as in client-go).
+    func pem(_ map: Mapping, file fileKey: String, data dataKey: String, path: String) throws(KubeConfigError) -> PEMSource? {
+        if let encoded = try string(map, dataKey, path: path + "." + dataKey), !encoded.isEmpty {
+            let compact = encoded.filter { !$0.isWhitespace }
+            guard let decoded = Data(base64Encoded: compact) else {
+                throw fail(path + "." + dataKey, map.value(dataKey), "is not valid base64; expected base64-encoded PEM")
+            }
+            let bytes = Array(decoded)
+            guard String(decoding: bytes, as: UTF8.self).contains("-----BEGIN ") else {
+                throw fail(path + "." + dataKey, map.value(dataKey), "does not decode to PEM (no -----BEGIN line)")
+            }
+            return .data(bytes)
+        }
+        if let filePath = try string(map, fileKey, path: path + "." + fileKey), !filePath.isEmpty {
+            let resolved = resolve(filePath)
+            guard FileManager.default.isReadableFile(atPath: resolved) else {
+                throw fail(path + "." + fileKey, map.value(fileKey), "the file \(resolved) is missing or unreadable")
+            }
+            return .file(resolved)
+        }
+        return nil
+    }
+
+    func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") || directory.isEmpty { return path }
+        if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst(1) }
+        return directory + "/" + path
+    }
+
+    /// Finds `list[i]` whose `name` is `name` and returns its `item` node and field path.
+    func named(_ top: Mapping, list: String, item: String, name: String, referencedBy: String) throws(KubeConfigError) -> (YAMLNode, String) {
+        guard let listNode = top.value(list), !listNode.isNull else {
+            throw fail(list, top.node, "is missing; \(referencedBy) refers to \"\(name)\"")
+        }
+        guard case .sequence(let entries) = listNode.content else {
+            throw fail(list, listNode, "expected a list of {name, \(item)} entries")
+        }
+        var known: [String] = []
+        for (index, entry) in entries.enumerated() {
+            let entryPath = "\(list)[\(index)]"
+            let map = try mapping(entry, entryPath)
+            let entryName = try string(map, "name", path: entryPath + ".name") ?? ""
+            known.append(entryName)
+            guard entryName == name else { continue }
+            guard let itemNode = map.value(item), !itemNode.isNull else {
+                throw fail(entryPath + "." + item, entry, "is missing")
+            }
+            return (itemNode, entryPath + "." + item)
+        }
+        let names = known.isEmpty ? "none" : known.map { "\"\($0)\"" }.joined(separator: ", ")
+        throw fail(referencedBy, listNode, "names \"\(name)\", which is not among \(list) (found \(names))")
+    }
+
+    func mapping(_ node: YAMLNode, _ path: String) throws(KubeConfigError) -> Mapping {
+        guard case .mapping(let pairs) = node.content else { throw fail(path, node, "expected a mapping") }
+        return Mapping(pairs: pairs, node: node)
+    }
+
+    func string(_ map: Mapping, _ key: String, path: String) throws(KubeConfigError) -> String? {
+        guard let node = map.value(key), !node.isNull else { return nil }
+        guard let text = node.scalarText else { throw fail(path, node, "expected a string") }
+        return text
+    }
+}
+
+private struct Mapping {
+    let pairs: [YAMLPair]
+    let node: YAMLNode
+
+    func value(_ key: String) -> YAMLNode? {
+        pairs.first { $0.key.scalarText == key }?.value
+    }
+}

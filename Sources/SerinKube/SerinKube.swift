@@ -1,1 +1,0 @@
-// The Kubernetes API client: see the files of this target.
