@@ -13,6 +13,11 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# kubectl holds the Kubernetes API emulator honest (KubeEmulatorTests); Debian's kubernetes-client is the fallback.
+if ! command -v kubectl >/dev/null 2>&1; then
+    missing+=(kubernetes-client)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

@@ -1,1 +1,58 @@
-print("kube-emulator: not yet")
+import ArgumentParser
+import Foundation
+import KubeEmulator
+import Logging
+
+/// `kube-emulator --port PORT --kubeconfig-out PATH [--token T]`: serves a Kubernetes API emulator on 127.0.0.1
+/// until SIGINT or SIGTERM, with a kubeconfig for it written first, for manual use and end-to-end scripts.
+@main
+struct KubeEmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kube-emulator",
+        abstract: "Serve a Kubernetes API emulator on 127.0.0.1 until interrupted.")
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port: Int = 0
+
+    @Option(name: .customLong("kubeconfig-out"), help: "Where to write a kubeconfig that points at the emulator.")
+    var kubeconfigOut: String
+
+    @Option(help: "The only bearer token accepted (default: no authentication).")
+    var token: String?
+
+    @Option(help: "Seconds a simulated Deployment takes to become ready.")
+    var deploymentReadySeconds: Double = 0.2
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        var options = KubeEmulatorOptions()
+        options.port = port
+        if let token { options.acceptedTokens = [token] }
+        options.deploymentReadyAfter = .milliseconds(Int(deploymentReadySeconds * 1000))
+        let emulator = try await KubeEmulator.start(options)
+        try emulator.writeKubeconfig(to: kubeconfigOut, token: token)
+        FileHandle.standardError.write(Data("kube-emulator serving \(emulator.baseURL); kubeconfig at \(kubeconfigOut)\n".utf8))
+        await Self.waitForTerminationSignal()
+        try await emulator.stop()
+    }
+
+    /// Returns when SIGINT or SIGTERM arrives.
+    static func waitForTerminationSignal() async {
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let queue = DispatchQueue(label: "kube-emulator.signals")
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in signals { break }
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,16 @@
+/// How an emulator starts. Every field has the default a test wants most of the time.
+public struct KubeEmulatorOptions: Sendable {
+    /// The TCP port on 127.0.0.1; 0 picks a free one (read it back from `KubeEmulator.port`).
+    public var port: Int = 0
+    /// Bearer tokens the emulator accepts. Empty: no authentication at all.
+    public var acceptedTokens: Set<String> = []
+    /// How many watch events are kept for watches that resume from a resourceVersion; older ones answer 410 Expired.
+    public var watchHistoryLimit: Int = 1000
+    /// How long a simulated Deployment takes from a spec change to a completed rollout.
+    public var deploymentReadyAfter: Duration = .milliseconds(200)
+    /// Whether the deployment controller simulation writes Deployment status at all. Off reproduces a bare
+    /// kube-apiserver without kube-controller-manager (status stays `{}`), as in the recorded transcripts.
+    public var simulatesDeploymentController: Bool = true
+
+    public init() {}
+}

@@ -1,0 +1,11 @@
+import SerinCore
+
+/// A list or watch request's query, decoded.
+struct ListRequest: Sendable {
+    var filter: WatchFilter
+    var limit: Int?
+    var continueToken: String?
+    var resourceVersion: String?
+    var allowWatchBookmarks = false
+    var timeoutSeconds: Int?
+}

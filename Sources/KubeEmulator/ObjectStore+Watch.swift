@@ -1,0 +1,46 @@
+import SerinCore
+
+extension ObjectStore {
+    /// Opens a watch. Without a resourceVersion (or with "0") it starts with a synthetic ADDED per selected object;
+    /// from resourceVersion N it replays the history after N. When N has left the history (or `forceExpired`),
+    /// the stream holds one ERROR event with a 410 Expired Status and ends, as the real server answers.
+    func watch(_ request: ListRequest, forceExpired: Bool) -> AsyncStream<JSONValue> {
+        let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .unbounded)
+        let filter = request.filter
+        let type = filter.type
+        let requested = request.resourceVersion ?? ""
+        if requested.isEmpty || requested == "0" {
+            let current = objects.filter { $0.key.storageKey == type.storageKey && filter.matches($0.value) }
+                .sorted { $0.key < $1.key }
+            for (_, object) in current { continuation.yield(Self.eventLine(.added, Self.present(object, as: type))) }
+        } else {
+            let version = Int64(requested) ?? 0
+            if forceExpired || version < compactedThrough {
+                let oldest = forceExpired ? max(compactedThrough, resourceVersion) : compactedThrough
+                let status = APIStatusError.expired("too old resource version: \(version) (\(oldest))").status
+                continuation.yield(Self.eventLine(.error, status))
+                continuation.finish()
+                return stream
+            }
+            for event in history where event.resourceVersion > version {
+                guard let (eventType, object) = filter.translate(event) else { continue }
+                continuation.yield(Self.eventLine(eventType, Self.present(object, as: type)))
+            }
+        }
+        let id = nextWatchID
+        nextWatchID += 1
+        watchers[id] = ActiveWatch(filter: filter, continuation: continuation)
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeWatch(id) }
+        }
+        return stream
+    }
+
+    /// A BOOKMARK line for a watch of `type`: an object of the watched kind carrying only the current resourceVersion.
+    func bookmark(for type: ResourceType) -> JSONValue {
+        Self.eventLine(.bookmark, [
+            "kind": .string(type.kind), "apiVersion": .string(type.groupVersion),
+            "metadata": ["resourceVersion": .string(String(resourceVersion))],
+        ])
+    }
+}
