@@ -200,18 +200,15 @@ struct APIHandler: Sendable {
     }
 
     private func watchStream(_ list: ListRequest, faults: EmulatorFaults) async -> WatchStream {
-        let events = await store.watch(list, forceExpired: faults.forceWatchExpired && !(list.resourceVersion ?? "").isEmpty
-                                       && list.resourceVersion != "0")
+        let forceExpired = faults.forceWatchExpired && !(list.resourceVersion ?? "").isEmpty && list.resourceVersion != "0"
+        let (id, events) = await store.watch(list, forceExpired: forceExpired)
         var timeout: Duration = .seconds(list.timeoutSeconds.map { max(0, $0) } ?? 1800)
         if let drop = faults.dropWatchesAfter, drop < timeout { timeout = drop }
         let store = self.store
-        let type = list.filter.type
-        var bookmark: (@Sendable () async -> JSONValue)?
-        if list.allowWatchBookmarks {
-            bookmark = { await store.bookmark(for: type) }
-        }
+        let bookmark = list.allowWatchBookmarks
         return WatchStream(events: events, timeout: timeout, maximumEvents: faults.dropWatchesAfterEvents,
-                           closingBookmark: bookmark)
+                           finish: { await store.finishWatch(id, bookmark: bookmark) },
+                           abandon: { await store.finishWatch(id, bookmark: false) })
     }
 
     private func deleteOptions(_ request: EmulatorRequest) throws(APIStatusError) -> DeleteOptions {

@@ -22,11 +22,14 @@ enum EmulatorResponse: Sendable {
     }
 }
 
-/// An open watch as the HTTP layer streams it: its events, when it ends, and how to end it with a bookmark.
+/// An open watch as the HTTP layer streams it: its events, when it ends, and how to end it in order.
 struct WatchStream: Sendable {
     var events: AsyncStream<JSONValue>
     var timeout: Duration
     var maximumEvents: Int?
-    /// Called when the stream times out, for the closing BOOKMARK (nil when bookmarks were not asked for).
-    var closingBookmark: (@Sendable () async -> JSONValue)?
+    /// Ends the event stream after the events already queued, with a closing BOOKMARK when the client asked for
+    /// bookmarks (the real server sends one shortly before timeoutSeconds).
+    var finish: @Sendable () async -> Void
+    /// Unregisters the watch at once, whatever is queued (the client went, or the stream was dropped).
+    var abandon: @Sendable () async -> Void
 }

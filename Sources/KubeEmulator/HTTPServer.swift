@@ -58,6 +58,10 @@ enum HTTPServer {
                     case .head(let requestHead):
                         head = requestHead
                         body = []
+                        if requestHead.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                            // libcurl waits a second for this before sending a large body.
+                            try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: .continue)))
+                        }
                     case .body(let buffer):
                         body.append(contentsOf: buffer.readableBytesView)
                     case .end:
@@ -131,8 +135,9 @@ enum HTTPServer {
         case clientGone
     }
 
-    /// Writes events until the stream ends (store stopped, ERROR sent, event budget spent), the timeout passes
-    /// (then a closing BOOKMARK when asked for), or the client goes away; then ends the response cleanly.
+    /// Writes events until the stream ends (store stopped, ERROR sent, event budget spent) or the client goes
+    /// away. At the timeout the store ends the stream in order (a closing BOOKMARK when asked for), and every event
+    /// queued before it is still written; then the response ends cleanly.
     private static func streamWatch(_ stream: WatchStream, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
                                     closed: AsyncStream<Void>) async throws
     {
@@ -152,21 +157,25 @@ enum HTTPServer {
             }
             group.addTask {
                 do { try await Task.sleep(for: stream.timeout) } catch { return .eventsEnded }
+                await stream.finish()
                 return .timedOut
             }
             group.addTask {
                 for await _ in closed {}
                 return .clientGone
             }
-            let first = await group.next() ?? .eventsEnded
+            var end = WatchEnd.eventsEnded
+            while let next = await group.next() {
+                // After the timeout the events task drains what is queued and ends by itself.
+                if next == .timedOut { continue }
+                end = next
+                break
+            }
             group.cancelAll()
-            return first
+            return end
         }
+        await stream.abandon()
         if end == .clientGone { return }
-        if end == .timedOut, let bookmark = stream.closingBookmark {
-            let line = await bookmark()
-            try await outbound.write(.body(.byteBuffer(ByteBuffer(string: line.serialized + "\n"))))
-        }
         try await outbound.write(.end(nil))
     }
 }

@@ -51,7 +51,14 @@ extension ObjectStore {
         emit(.deleted, deleted, previous: old, storageKey: type.storageKey)
         collectDependents(of: deleted, policy: options.propagationPolicy)
         afterDelete(type, object: deleted)
-        if type.plural == "namespaces" || type.plural == "pods" { return Self.present(deleted, as: type) }
+        if type.plural == "namespaces" && !type.isCustom {
+            // The real server answers with the namespace Terminating; its contents go at once here.
+            var terminating = deleted
+            ObjectMetadata.set("deletionTimestamp", .string(ObjectMetadata.timestamp()), in: &terminating)
+            terminating["status"] = ["phase": "Terminating"]
+            return Self.present(terminating, as: type)
+        }
+        if type.plural == "pods" && !type.isCustom { return Self.present(deleted, as: type) }
         return successStatus(type, object: old)
     }
 

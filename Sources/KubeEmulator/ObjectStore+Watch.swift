@@ -4,7 +4,7 @@ extension ObjectStore {
     /// Opens a watch. Without a resourceVersion (or with "0") it starts with a synthetic ADDED per selected object;
     /// from resourceVersion N it replays the history after N. When N has left the history (or `forceExpired`),
     /// the stream holds one ERROR event with a 410 Expired Status and ends, as the real server answers.
-    func watch(_ request: ListRequest, forceExpired: Bool) -> AsyncStream<JSONValue> {
+    func watch(_ request: ListRequest, forceExpired: Bool) -> (id: Int, events: AsyncStream<JSONValue>) {
         let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .unbounded)
         let filter = request.filter
         let type = filter.type
@@ -20,7 +20,7 @@ extension ObjectStore {
                 let status = APIStatusError.expired("too old resource version: \(version) (\(oldest))").status
                 continuation.yield(Self.eventLine(.error, status))
                 continuation.finish()
-                return stream
+                return (-1, stream)
             }
             for event in history where event.resourceVersion > version {
                 guard let (eventType, object) = filter.translate(event) else { continue }
@@ -33,7 +33,16 @@ extension ObjectStore {
         continuation.onTermination = { [weak self] _ in
             Task { await self?.removeWatch(id) }
         }
-        return stream
+        return (id, stream)
+    }
+
+    /// Ends a watch in order: a BOOKMARK with the current resourceVersion (when asked for) after every event
+    /// already queued for it, then the end of its stream. Going through the stream matters: a bookmark written
+    /// past queued events would make a client resume after events it never saw.
+    func finishWatch(_ id: Int, bookmark: Bool) {
+        guard let watch = watchers.removeValue(forKey: id) else { return }
+        if bookmark { watch.continuation.yield(self.bookmark(for: watch.filter.type)) }
+        watch.continuation.finish()
     }
 
     /// A BOOKMARK line for a watch of `type`: an object of the watched kind carrying only the current resourceVersion.

@@ -35,6 +35,19 @@ import Testing
         }
     }
 
+    @Test func droppedWatchesEndAfterTheConfiguredNumberOfEvents() async throws {
+        try await withEmulator { emulator in
+            for name in ["a", "b", "c"] { _ = try await emulator.http.post(Fixtures.configMaps, Fixtures.configMap(name)) }
+            var faults = EmulatorFaults()
+            faults.dropWatchesAfterEvents = 2
+            await emulator.emulator.setFaults(faults)
+            let start = ContinuousClock.now
+            let watch = try await emulator.http.get(Fixtures.configMaps + "?watch=1&timeoutSeconds=30")
+            #expect(watch.events.count == 2)
+            #expect(ContinuousClock.now - start < .seconds(10))
+        }
+    }
+
     @Test func forcedExpiryAnswersWatchesWithA410Event() async throws {
         try await withEmulator { emulator in
             var faults = EmulatorFaults()

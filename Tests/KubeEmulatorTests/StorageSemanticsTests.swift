@@ -164,4 +164,40 @@ import Testing
             #expect(try await emulator.http.get(Fixtures.deployments + "/a").json[path: "spec", "replicas"] == 5)
         }
     }
+
+    @Test func deletingANamespaceTakesItsObjectsWithIt() async throws {
+        try await withEmulator { emulator in
+            _ = try await emulator.http.post("/api/v1/namespaces", ["metadata": ["name": "ml"]])
+            _ = try await emulator.http.post("/api/v1/namespaces/ml/configmaps", Fixtures.configMap("c"))
+            let deleted = try await emulator.http.delete("/api/v1/namespaces/ml")
+            #expect(deleted.status == 200)
+            #expect(deleted.json[path: "status", "phase"] == "Terminating")
+            #expect(try await emulator.http.get("/api/v1/namespaces/ml/configmaps/c").status == 404)
+            #expect(try await emulator.http.get("/api/v1/namespaces/ml").status == 404)
+        }
+    }
+
+    @Test func deletingACollectionDeletesTheSelectedObjectsOnly() async throws {
+        try await withEmulator { emulator in
+            _ = try await emulator.http.post(Fixtures.configMaps, Fixtures.configMap("a", labels: ["tier": "x"]))
+            _ = try await emulator.http.post(Fixtures.configMaps, Fixtures.configMap("b"))
+            #expect(try await emulator.http.delete(Fixtures.configMaps + "?labelSelector=tier%3Dx").status == 200)
+            #expect(try await emulator.http.get(Fixtures.configMaps + "/a").status == 404)
+            #expect(try await emulator.http.get(Fixtures.configMaps + "/b").status == 200)
+        }
+    }
+
+    @Test func deletingADefinitionStopsServingItsResources() async throws {
+        try await withEmulator { emulator in
+            let definitions = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+            let created = try await emulator.http.post(definitions, Fixtures.modelDeploymentCRD)
+            #expect(created.json[path: "status", "acceptedNames", "kind"] == "")
+            let established = try await emulator.http.get(definitions + "/modeldeployments.serin.dev").json
+            #expect(established[path: "status", "conditions"]?.arrayValue?.contains { $0["type"] == "Established" && $0["status"] == "True" } == true)
+            _ = try await emulator.http.post(Fixtures.modelDeployments, Fixtures.modelDeployment("m", version: "1"))
+            #expect(try await emulator.http.delete(definitions + "/modeldeployments.serin.dev").status == 200)
+            #expect(try await emulator.http.get(Fixtures.modelDeployments + "/m").status == 404)
+            #expect(try await emulator.http.get("/apis/serin.dev/v1alpha1").status == 404)
+        }
+    }
 }
