@@ -7,6 +7,7 @@ struct APIHandler: Sendable {
     let store: ObjectStore
     let control: EmulatorControl
     let port: Int
+    let bookmarkInterval: Duration
     let logger: Logger
 
     func handle(_ request: EmulatorRequest) async -> EmulatorResponse {
@@ -208,6 +209,8 @@ struct APIHandler: Sendable {
         let bookmark = list.allowWatchBookmarks
         return WatchStream(events: events, timeout: timeout, maximumEvents: faults.dropWatchesAfterEvents,
                            finish: { await store.finishWatch(id, bookmark: bookmark) },
+                           bookmarkInterval: bookmark ? bookmarkInterval : nil,
+                           sendBookmark: { await store.sendBookmark(id) },
                            abandon: { await store.finishWatch(id, bookmark: false) })
     }
 

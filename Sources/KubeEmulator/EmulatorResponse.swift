@@ -30,6 +30,9 @@ struct WatchStream: Sendable {
     /// Ends the event stream after the events already queued, with a closing BOOKMARK when the client asked for
     /// bookmarks (the real server sends one shortly before timeoutSeconds).
     var finish: @Sendable () async -> Void
+    /// How often to queue a BOOKMARK (nil: the client did not ask for bookmarks).
+    var bookmarkInterval: Duration?
+    var sendBookmark: @Sendable () async -> Void
     /// Unregisters the watch at once, whatever is queued (the client went, or the stream was dropped).
     var abandon: @Sendable () async -> Void
 }

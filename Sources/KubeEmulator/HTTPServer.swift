@@ -164,6 +164,14 @@ enum HTTPServer {
                 for await _ in closed {}
                 return .clientGone
             }
+            if let interval = stream.bookmarkInterval, interval > .zero {
+                group.addTask {
+                    while true {
+                        do { try await Task.sleep(for: interval) } catch { return .timedOut }
+                        await stream.sendBookmark()
+                    }
+                }
+            }
             var end = WatchEnd.eventsEnded
             while let next = await group.next() {
                 // After the timeout the events task drains what is queued and ends by itself.

@@ -34,7 +34,8 @@ public final class KubeEmulator: Sendable {
         let control = EmulatorControl(acceptedTokens: options.acceptedTokens)
         let listener = try await HTTPServer.bind(port: options.port)
         let port = listener.channel.localAddress?.port ?? options.port
-        let handler = APIHandler(store: store, control: control, port: port, logger: logger)
+        let handler = APIHandler(store: store, control: control, port: port,
+                                 bookmarkInterval: options.watchBookmarkInterval, logger: logger)
         let acceptTask = Task {
             await HTTPServer.acceptConnections(listener, handler: handler, control: control, logger: logger)
         }

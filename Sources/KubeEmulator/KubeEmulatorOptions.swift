@@ -6,6 +6,9 @@ public struct KubeEmulatorOptions: Sendable {
     public var acceptedTokens: Set<String> = []
     /// How many watch events are kept for watches that resume from a resourceVersion; older ones answer 410 Expired.
     public var watchHistoryLimit: Int = 1000
+    /// How often a watch that allows bookmarks gets a BOOKMARK with the current resourceVersion (the real server:
+    /// about every minute), so an idle informer can resume from a recent resourceVersion.
+    public var watchBookmarkInterval: Duration = .seconds(60)
     /// How long a simulated Deployment takes from a spec change to a completed rollout.
     public var deploymentReadyAfter: Duration = .milliseconds(200)
     /// Whether the deployment controller simulation writes Deployment status at all. Off reproduces a bare

@@ -36,6 +36,12 @@ extension ObjectStore {
         return (id, stream)
     }
 
+    /// Queues a BOOKMARK for one watch, after the events already queued for it.
+    func sendBookmark(_ id: Int) {
+        guard let watch = watchers[id] else { return }
+        watch.continuation.yield(bookmark(for: watch.filter.type))
+    }
+
     /// Ends a watch in order: a BOOKMARK with the current resourceVersion (when asked for) after every event
     /// already queued for it, then the end of its stream. Going through the stream matters: a bookmark written
     /// past queued events would make a client resume after events it never saw.

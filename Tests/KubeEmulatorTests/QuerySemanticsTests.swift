@@ -98,4 +98,16 @@ import Testing
             #expect(events.last?[path: "object", "kind"] == "ConfigMap")
         }
     }
+
+    @Test func anIdleWatchWithBookmarksGetsThemPeriodically() async throws {
+        var options = KubeEmulatorOptions()
+        options.watchBookmarkInterval = .milliseconds(300)
+        try await withEmulator(options) { emulator in
+            let watch = try await emulator.http.get(Fixtures.configMaps + "?watch=1&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=1")
+            let types = watch.events.compactMap { $0["type"]?.stringValue }
+            #expect(types.count >= 3)
+            #expect(types.allSatisfy { $0 == "BOOKMARK" })
+            #expect(watch.events.first?[path: "object", "metadata", "resourceVersion"] != nil)
+        }
+    }
 }
