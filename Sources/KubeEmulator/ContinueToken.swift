@@ -1,4 +1,5 @@
 import Foundation
+import SerinCore
 
 /// The opaque `continue` of a paginated list: the resourceVersion of the first page and the key after which the
 /// next page starts, base64url-encoded JSON like the real server's.
@@ -22,7 +23,7 @@ struct ContinueToken: Sendable, Equatable {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-              let json = try? JSONValueReader.parse(text),
+              let json = try? JSONValue(parsing: text),
               let version = json["rv"]?.integerValue, let start = json["start"]?.stringValue
         else { return nil }
         resourceVersion = version
