@@ -197,6 +197,15 @@ struct APIHandler: Sendable {
         list.resourceVersion = request.query["resourceVersion"]
         list.allowWatchBookmarks = request.query["allowWatchBookmarks"] == "true" || request.query["allowWatchBookmarks"] == "1"
         list.timeoutSeconds = request.query["timeoutSeconds"].flatMap { Int($0) }
+        list.sendInitialEvents = request.query["sendInitialEvents"] == "true"
+        if list.sendInitialEvents {
+            let isWatch = request.query["watch"] == "1" || request.query["watch"] == "true"
+            guard isWatch, list.allowWatchBookmarks else {
+                throw .invalid(address.type, name: "", causes: [.init(
+                    reason: "FieldValueForbidden", field: "sendInitialEvents",
+                    message: "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled and allowWatchBookmarks is set")])
+            }
+        }
         return list
     }
 

@@ -8,4 +8,6 @@ struct ListRequest: Sendable {
     var resourceVersion: String?
     var allowWatchBookmarks = false
     var timeoutSeconds: Int?
+    /// WatchList: the current objects as ADDED events, then a BOOKMARK annotated `k8s.io/initial-events-end`.
+    var sendInitialEvents = false
 }

@@ -9,7 +9,14 @@ extension ObjectStore {
         let filter = request.filter
         let type = filter.type
         let requested = request.resourceVersion ?? ""
-        if requested.isEmpty || requested == "0" {
+        if request.sendInitialEvents {
+            let current = objects.filter { $0.key.storageKey == type.storageKey && filter.matches($0.value) }
+                .sorted { $0.key < $1.key }
+            for (_, object) in current { continuation.yield(Self.eventLine(.added, Self.present(object, as: type))) }
+            var end = bookmark(for: type)
+            end["object"]?["metadata"]?["annotations"] = ["k8s.io/initial-events-end": "true"]
+            continuation.yield(end)
+        } else if requested.isEmpty || requested == "0" {
             let current = objects.filter { $0.key.storageKey == type.storageKey && filter.matches($0.value) }
                 .sorted { $0.key < $1.key }
             for (_, object) in current { continuation.yield(Self.eventLine(.added, Self.present(object, as: type))) }

@@ -110,4 +110,14 @@ import Testing
             #expect(watch.events.first?[path: "object", "metadata", "resourceVersion"] != nil)
         }
     }
+
+    @Test func aWatchListSendsTheCurrentObjectsThenAnInitialEventsEndBookmark() async throws {
+        try await withEmulator { emulator in
+            _ = try await emulator.http.post(Fixtures.configMaps, Fixtures.configMap("a"))
+            let watch = try await emulator.http.get(Fixtures.configMaps
+                + "?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1")
+            #expect(watch.events.compactMap { $0["type"]?.stringValue }.prefix(2) == ["ADDED", "BOOKMARK"])
+            #expect(watch.events.dropFirst().first?[path: "object", "metadata", "annotations", "k8s.io/initial-events-end"] == "true")
+        }
+    }
 }
