@@ -12,9 +12,8 @@ struct APIHandler: Sendable {
 
     func handle(_ request: EmulatorRequest) async -> EmulatorResponse {
         let path = APIPath(request.path)
-        if path != .health, !(await control.isAuthorized(request.headers["authorization"])) {
-            return .error(.unauthorized)
-        }
+        let caller = await control.caller(request.headers["authorization"])
+        if path != .health, caller == .unauthenticated { return .error(.unauthorized) }
         let faults = await control.faults
         if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }
         if faults.internalErrorShare > 0, Double.random(in: 0..<1) < faults.internalErrorShare {
@@ -39,6 +38,9 @@ struct APIHandler: Sendable {
         case .resource(let group, let version, let segments):
             guard let address = await resolve(group: group, version: version, segments: segments) else {
                 return .pageNotFound
+            }
+            if case .unprivileged(let user) = caller {
+                return .error(.forbidden(address, verb: Self.verb(of: request, at: address), user: user))
             }
             do {
                 return try await serve(request, at: address, watchFaults: faults)
@@ -151,6 +153,21 @@ struct APIHandler: Sendable {
             return .json(status: 200, body: answer)
         default:
             throw .methodNotAllowed(request.method)
+        }
+    }
+
+    /// The RBAC verb of a request.
+    static func verb(of request: EmulatorRequest, at address: ResourceAddress) -> String {
+        switch request.method {
+        case "GET" where address.name == nil:
+            let watch = request.query["watch"]
+            return watch == "1" || watch == "true" ? "watch" : "list"
+        case "GET": return "get"
+        case "POST": return "create"
+        case "PUT": return "update"
+        case "PATCH": return "patch"
+        case "DELETE": return address.name == nil ? "deletecollection" : "delete"
+        default: return request.method.lowercased()
         }
     }
 

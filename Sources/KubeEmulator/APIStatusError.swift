@@ -21,7 +21,8 @@ struct APIStatusError: Error, Sendable {
     }
 
     static func details(_ type: ResourceType, name: String) -> JSONValue {
-        var details: [String: JSONValue] = ["name": .string(name), "kind": .string(type.plural)]
+        var details: [String: JSONValue] = ["kind": .string(type.plural)]
+        if !name.isEmpty { details["name"] = .string(name) }
         if !type.group.isEmpty { details["group"] = .string(type.group) }
         return .object(details)
     }
@@ -89,6 +90,18 @@ struct APIStatusError: Error, Sendable {
     static func methodNotAllowed(_ method: String) -> APIStatusError {
         APIStatusError(code: 405, reason: "MethodNotAllowed",
                        message: "the server does not allow this method on the requested resource", details: [:])
+    }
+
+    /// 403 as RBAC denies it (k8s.io/apiserver pkg/endpoints/handlers/responsewriters forbiddenMessage).
+    static func forbidden(_ address: ResourceAddress, verb: String, user: String) -> APIStatusError {
+        let type = address.type
+        let resource = address.subresource == .main ? type.plural : "\(type.plural)/\(address.subresource.rawValue)"
+        let scope = address.namespace.map { "in the namespace \(JSONString.quote($0))" } ?? "at the cluster scope"
+        let reason = "User \(JSONString.quote(user)) cannot \(verb) resource \(JSONString.quote(resource)) in API group "
+            + "\(JSONString.quote(type.group)) \(scope)"
+        let subject = address.name.map { "\(type.qualifiedResource) \(JSONString.quote($0))" } ?? type.qualifiedResource
+        return APIStatusError(code: 403, reason: "Forbidden", message: "\(subject) is forbidden: \(reason)",
+                              details: details(type, name: address.name ?? ""))
     }
 
     static let unauthorized = APIStatusError(code: 401, reason: "Unauthorized", message: "Unauthorized")

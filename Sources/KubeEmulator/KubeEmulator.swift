@@ -31,7 +31,8 @@ public final class KubeEmulator: Sendable {
         let store = ObjectStore(historyLimit: options.watchHistoryLimit,
                                 deploymentReadyAfter: options.deploymentReadyAfter,
                                 simulatesDeploymentController: options.simulatesDeploymentController, logger: logger)
-        let control = EmulatorControl(acceptedTokens: options.acceptedTokens)
+        let control = EmulatorControl(acceptedTokens: options.acceptedTokens,
+                                      unprivilegedUsers: options.unprivilegedUsers)
         let listener = try await HTTPServer.bind(port: options.port)
         let port = listener.channel.localAddress?.port ?? options.port
         let handler = APIHandler(store: store, control: control, port: port,

@@ -4,6 +4,10 @@ public struct KubeEmulatorOptions: Sendable {
     public var port: Int = 0
     /// Bearer tokens the emulator accepts. Empty: no authentication at all.
     public var acceptedTokens: Set<String> = []
+    /// Bearer tokens of users who authenticate but may do nothing with resources, by token, with the user name
+    /// Forbidden messages show: every resource request answers 403 (discovery stays open, as with RBAC's
+    /// system:discovery). Setting any turns authentication on.
+    public var unprivilegedUsers: [String: String] = [:]
     /// How many watch events are kept for watches that resume from a resourceVersion; older ones answer 410 Expired.
     public var watchHistoryLimit: Int = 1000
     /// How often a watch that allows bookmarks gets a BOOKMARK with the current resourceVersion (the real server:

@@ -21,6 +21,23 @@ import Testing
         }
     }
 
+    @Test func unprivilegedUsersAreForbiddenResourcesButMayDiscover() async throws {
+        var options = KubeEmulatorOptions()
+        options.unprivilegedUsers = ["nobody-token": "nobody"]
+        try await withEmulator(options) { emulator in
+            var client = emulator.http
+            client.token = "nobody-token"
+            #expect(try await client.get("/apis/apps/v1").status == 200)
+            let denied = try await client.get(Fixtures.deployments + "/x")
+            #expect(denied.status == 403)
+            #expect(denied.json["reason"] == "Forbidden")
+            #expect(denied.json["message"] == .string(#"deployments.apps "x" is forbidden: User "nobody" cannot get resource "deployments" in API group "apps" in the namespace "default""#))
+            #expect(denied.json["details"] == ["name": "x", "group": "apps", "kind": "deployments"])
+            let list = try await client.get("/api/v1/namespaces")
+            #expect(list.json["message"] == .string(#"namespaces is forbidden: User "nobody" cannot list resource "namespaces" in API group "" at the cluster scope"#))
+        }
+    }
+
     @Test func injectedTooManyRequestsCarryRetryAfter() async throws {
         try await withEmulator { emulator in
             var faults = EmulatorFaults()
