@@ -17,6 +17,11 @@ extension ObjectStore {
     {
         let key = ObjectKey(storageKey: type.storageKey, namespace: type.namespaced ? (namespace ?? "") : "", name: name)
         guard let old = objects[key] else { throw .notFound(type, name: name) }
+        if type.plural == "namespaces" && !type.isCustom && ["default", "kube-system", "kube-public"].contains(name) {
+            throw APIStatusError(code: 403, reason: "Forbidden",
+                                 message: "namespaces \"\(name)\" is forbidden: this namespace may not be deleted",
+                                 details: APIStatusError.details(type, name: name))
+        }
         if let uid = options.preconditionUID, uid != ObjectMetadata.uid(of: old) {
             throw APIStatusError(
                 code: 409, reason: "Conflict",

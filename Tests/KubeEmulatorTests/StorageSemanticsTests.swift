@@ -174,6 +174,9 @@ import Testing
             #expect(deleted.json[path: "status", "phase"] == "Terminating")
             #expect(try await emulator.http.get("/api/v1/namespaces/ml/configmaps/c").status == 404)
             #expect(try await emulator.http.get("/api/v1/namespaces/ml").status == 404)
+            let protected = try await emulator.http.delete("/api/v1/namespaces/default")
+            #expect(protected.status == 403)
+            #expect(protected.json["message"] == #"namespaces "default" is forbidden: this namespace may not be deleted"#)
         }
     }
 
