@@ -51,7 +51,7 @@ extension ObjectStore {
         if dryRun { return object }
 
         _ = nextResourceVersion(for: &object)
-        objects[key] = object
+        put(key, object)
         emit(.added, object, previous: nil, storageKey: type.storageKey)
         afterWrite(type, key: key, object: object)
         if type.plural == "customresourcedefinitions" && !type.isCustom {

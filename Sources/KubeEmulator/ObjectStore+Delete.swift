@@ -45,14 +45,14 @@ extension ObjectStore {
             }
             if options.dryRun { return Self.present(marked, as: type) }
             _ = nextResourceVersion(for: &marked)
-            objects[key] = marked
+            put(key, marked)
             emit(.modified, marked, previous: old, storageKey: type.storageKey)
             return Self.present(marked, as: type)
         }
         if options.dryRun { return successStatus(type, object: old) }
         var deleted = old
         _ = nextResourceVersion(for: &deleted)
-        objects[key] = nil
+        put(key, nil)
         emit(.deleted, deleted, previous: old, storageKey: type.storageKey)
         collectDependents(of: deleted, policy: options.propagationPolicy)
         afterDelete(type, object: deleted)
@@ -77,10 +77,13 @@ extension ObjectStore {
     /// background, or lose their reference to it when the owner was orphaning them.
     func collectDependents(of owner: JSONValue, policy: String) {
         guard let uid = ObjectMetadata.uid(of: owner) else { return }
-        let dependents = objects.filter { _, object in
-            (object[path: "metadata", "ownerReferences"]?.arrayValue ?? []).contains { $0["uid"]?.stringValue == uid }
+        let dependents = ownedObjects.sorted().compactMap { key -> (key: ObjectKey, value: JSONValue)? in
+            guard let object = objects[key],
+                  (object[path: "metadata", "ownerReferences"]?.arrayValue ?? []).contains(where: { $0["uid"]?.stringValue == uid })
+            else { return nil }
+            return (key, object)
         }
-        for (key, dependent) in dependents.sorted(by: { $0.key < $1.key }) {
+        for (key, dependent) in dependents {
             guard let type = types.values.first(where: { $0.storageKey == key.storageKey }) else { continue }
             if policy == "Orphan" {
                 var orphaned = dependent
@@ -124,7 +127,7 @@ extension ObjectStore {
     private func removeQuietlyDeleting(key: ObjectKey, object: JSONValue) {
         var deleted = object
         _ = nextResourceVersion(for: &deleted)
-        objects[key] = nil
+        put(key, nil)
         emit(.deleted, deleted, previous: object, storageKey: key.storageKey)
     }
 }

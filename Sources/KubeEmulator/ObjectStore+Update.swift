@@ -53,7 +53,7 @@ extension ObjectStore {
         if ObjectMetadata.isDeleting(new) && ObjectMetadata.finalizers(of: new).isEmpty {
             // The last finalizer went: the object is deleted now, and answered in its last state.
             _ = nextResourceVersion(for: &new)
-            objects[key] = nil
+            put(key, nil)
             emit(.deleted, new, previous: old, storageKey: type.storageKey)
             collectDependents(of: new, policy: "Background")
             afterDelete(type, object: new)
@@ -62,7 +62,7 @@ extension ObjectStore {
             return Self.present(answer, as: type)
         }
         _ = nextResourceVersion(for: &new)
-        objects[key] = new
+        put(key, new)
         emit(.modified, new, previous: old, storageKey: type.storageKey)
         afterWrite(type, key: key, object: new)
         return Self.present(new, as: type)

@@ -9,7 +9,10 @@ import SerinCore
 actor ObjectStore {
     /// The resource types served, keyed by `group/version/plural`.
     var types: [String: ResourceType] = [:]
-    var objects: [ObjectKey: JSONValue] = [:]
+    /// Write objects only through `put`, which keeps `ownedObjects` in step.
+    private(set) var objects: [ObjectKey: JSONValue] = [:]
+    /// The objects with ownerReferences, so that a delete looks for dependents among these only.
+    private(set) var ownedObjects: Set<ObjectKey> = []
     /// The last resourceVersion handed out.
     var resourceVersion: Int64 = 0
     var history: [StoredEvent] = []
@@ -52,6 +55,16 @@ actor ObjectStore {
                 "spec": ["finalizers": ["kubernetes"]],
                 "status": ["phase": "Active"],
             ]
+        }
+    }
+
+    /// Stores (or with nil removes) an object.
+    func put(_ key: ObjectKey, _ object: JSONValue?) {
+        objects[key] = object
+        if let references = object?[path: "metadata", "ownerReferences"]?.arrayValue, !references.isEmpty {
+            ownedObjects.insert(key)
+        } else {
+            ownedObjects.remove(key)
         }
     }
 
