@@ -4,7 +4,7 @@ enum BuiltInResources {
     static let all: [ResourceType] = [
         ResourceType(group: "", version: "v1", plural: "namespaces", singular: "namespace", kind: "Namespace",
                      namespaced: false, shortNames: ["ns"], hasStatusSubresource: true,
-                     extraSelectableFields: ["status.phase"]),
+                     extraSelectableFields: ["status.phase"], deletesCollections: false),
         ResourceType(group: "", version: "v1", plural: "services", singular: "service", kind: "Service",
                      namespaced: true, shortNames: ["svc"], categories: ["all"], hasStatusSubresource: true),
         ResourceType(group: "", version: "v1", plural: "configmaps", singular: "configmap", kind: "ConfigMap",

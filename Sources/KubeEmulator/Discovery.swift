@@ -4,7 +4,8 @@ import SerinCore
 /// so custom resources appear as soon as their CRD is created.
 enum Discovery {
     static let version: JSONValue = [
-        "major": "1", "minor": "32", "gitVersion": "v1.32.0-kube-emulator", "gitCommit": "", "gitTreeState": "clean",
+        "major": "1", "minor": "32", "emulationMajor": "1", "emulationMinor": "32", "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "31", "gitVersion": "v1.32.0-kube-emulator", "gitCommit": "", "gitTreeState": "clean",
         "buildDate": "1970-01-01T00:00:00Z", "goVersion": "go1.23", "compiler": "gc", "platform": "linux/amd64",
     ]
 

@@ -73,6 +73,11 @@ extension ObjectStore {
         case "deployments":
             object["status"] = [:]
             DeploymentDefaults.apply(to: &object)
+        case "events" where type.group.isEmpty:
+            // core/v1 Event defaulting: the events.k8s.io fields a core client leaves out.
+            if object["eventTime"] == nil { object["eventTime"] = .null }
+            if object["reportingComponent"] == nil { object["reportingComponent"] = "" }
+            if object["reportingInstance"] == nil { object["reportingInstance"] = "" }
         case "customresourcedefinitions":
             CustomResourceDefinitions.prepare(&object)
         default:

@@ -21,6 +21,8 @@ struct ResourceType: Sendable, Hashable {
     var tracksGeneration: Bool = false
     /// Field selectors this type supports beyond metadata.name and metadata.namespace.
     var extraSelectableFields: [String] = []
+    /// Whether DELETE on the collection is served; kube-apiserver does not offer it for namespaces.
+    var deletesCollections: Bool = true
 
     var groupVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     /// `deployments.apps`, or `pods` in the core group: how Status messages name the resource.
@@ -59,7 +61,9 @@ struct ResourceType: Sendable, Hashable {
         var entry: [String: JSONValue] = [
             "name": .string(plural), "singularName": .string(singular), "namespaced": .bool(namespaced),
             "kind": .string(kind),
-            "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+            "verbs": .array((deletesCollections
+                ? ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+                : ["create", "delete", "get", "list", "patch", "update", "watch"]).map(JSONValue.string)),
         ]
         if !shortNames.isEmpty { entry["shortNames"] = .array(shortNames.map(JSONValue.string)) }
         if !categories.isEmpty { entry["categories"] = .array(categories.map(JSONValue.string)) }

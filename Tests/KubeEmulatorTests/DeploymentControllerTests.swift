@@ -12,19 +12,37 @@ import Testing
         status["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
     }
 
-    @Test func aDeploymentBecomesAvailableAfterTheConfiguredDelay() async throws {
+    /// Polls the status until `done` holds or 10 s pass (a generous bound: the machine may be busy), returning the
+    /// last status read.
+    private func status(_ emulator: KubeEmulatorHandle, _ name: String, until done: (JSONValue) -> Bool) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var last = try await status(emulator, name)
+        while !done(last) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            last = try await status(emulator, name)
+        }
+        return last
+    }
+
+    @Test func aDeploymentIsProgressingUntilTheConfiguredDelayHasPassed() async throws {
         var options = KubeEmulatorOptions()
-        options.deploymentReadyAfter = .milliseconds(300)
+        options.deploymentReadyAfter = .seconds(3_600)
         try await withEmulator(options) { emulator in
             _ = try await emulator.http.post(Fixtures.deployments, Fixtures.deployment("web", replicas: 3))
-            try await Task.sleep(for: .milliseconds(100))
-            let progressing = try await status(emulator, "web")
+            let progressing = try await status(emulator, "web") { $0["observedGeneration"] == 1 }
             #expect(progressing["observedGeneration"] == 1)
             #expect(progressing["updatedReplicas"] == 3)
             #expect(progressing["availableReplicas"] == nil)
             #expect(condition(progressing, "Progressing")?["reason"] == "ReplicaSetUpdated")
-            try await Task.sleep(for: .milliseconds(600))
-            let complete = try await status(emulator, "web")
+        }
+    }
+
+    @Test func aDeploymentBecomesAvailableAfterTheConfiguredDelay() async throws {
+        var options = KubeEmulatorOptions()
+        options.deploymentReadyAfter = .milliseconds(200)
+        try await withEmulator(options) { emulator in
+            _ = try await emulator.http.post(Fixtures.deployments, Fixtures.deployment("web", replicas: 3))
+            let complete = try await status(emulator, "web") { $0["availableReplicas"] == 3 }
             #expect(complete["availableReplicas"] == 3)
             #expect(complete["readyReplicas"] == 3)
             #expect(complete["unavailableReplicas"] == nil)
@@ -39,8 +57,7 @@ import Testing
         try await withEmulator(options) { emulator in
             await emulator.emulator.setDeploymentBehaviour(namespace: "default", name: "web", .exceedsProgressDeadline)
             _ = try await emulator.http.post(Fixtures.deployments, Fixtures.deployment("web"))
-            try await Task.sleep(for: .milliseconds(500))
-            let status = try await status(emulator, "web")
+            let status = try await status(emulator, "web") { condition($0, "Progressing")?["status"] == "False" }
             #expect(condition(status, "Progressing")?["status"] == "False")
             #expect(condition(status, "Progressing")?["reason"] == "ProgressDeadlineExceeded")
         }
@@ -52,8 +69,7 @@ import Testing
         try await withEmulator(options) { emulator in
             await emulator.emulator.setDeploymentBehaviour(namespace: "default", name: "web", .neverReady)
             _ = try await emulator.http.post(Fixtures.deployments, Fixtures.deployment("web"))
-            try await Task.sleep(for: .milliseconds(400))
-            let status = try await status(emulator, "web")
+            let status = try await status(emulator, "web") { condition($0, "Available") != nil }
             #expect(status["unavailableReplicas"] == 2)
             #expect(condition(status, "Available")?["reason"] == "MinimumReplicasUnavailable")
         }

@@ -40,9 +40,13 @@ import Testing
         options.deploymentReadyAfter = .seconds(60)
         try await withEmulator(options) { emulator in
             _ = try await emulator.http.post(Fixtures.deployments, Fixtures.deployment("a"))
-            // The simulated controller writes status once at once; read after it.
-            try await Task.sleep(for: .milliseconds(200))
-            let created = try await emulator.http.get(Fixtures.deployments + "/a").json
+            // The simulated controller writes status once, at once; read after it has.
+            var created = try await emulator.http.get(Fixtures.deployments + "/a").json
+            let deadline = ContinuousClock.now + .seconds(10)
+            while created[path: "status", "observedGeneration"] == nil && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                created = try await emulator.http.get(Fixtures.deployments + "/a").json
+            }
             var changed = created
             changed["spec"]?["replicas"] = 3
             let updated = try await emulator.http.put(Fixtures.deployments + "/a", changed)
