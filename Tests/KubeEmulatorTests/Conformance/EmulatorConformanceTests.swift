@@ -29,6 +29,8 @@ actor ConformanceSession {
 
     private var emulator: KubeEmulator?
     private var identities = RunIdentities()
+    /// The last resourceVersion answered, recorded and actual: successive ones must stand in the same order.
+    private var lastResourceVersion: (recorded: String, actual: String)?
 
     private func baseURL() async throws -> String {
         if let emulator { return emulator.baseURL }
@@ -86,6 +88,14 @@ actor ConformanceSession {
             }
             comparison.compareDocuments(left, right)
             identities.learn(recorded: expected, actual: actual)
+            if let recordedVersion = expected[path: "metadata", "resourceVersion"]?.stringValue,
+               let actualVersion = actual[path: "metadata", "resourceVersion"]?.stringValue {
+                if let last = lastResourceVersion,
+                   !RunIdentities.sameOrder((last.recorded, recordedVersion), (last.actual, actualVersion)) {
+                    comparison.differ("resourceVersion order after \(last.recorded)", recorded: recordedVersion, actual: actualVersion)
+                }
+                lastResourceVersion = (recordedVersion, actualVersion)
+            }
         } else if let text = recorded.response.text, text != answer.text {
             comparison.differ("body text", recorded: text, actual: answer.text)
         }
