@@ -116,6 +116,8 @@ public struct DeleteOptions: Sendable, Hashable {
 /// Namespaced calls that name no namespace use the object's `metadata.namespace`, else the configuration's.
 public final class KubeClient: Sendable {
     public let configuration: KubeConfiguration
+    /// Watch events decoded ahead of the consumer, at most.
+    static let watchBuffer = 256
     private let tokenFile: BearerTokenFile?
     private let logger: Logger
 
@@ -314,9 +316,10 @@ public final class KubeClient: Sendable {
         let curlRequest = await request("GET", path, query: query, body: nil, contentType: "application/json", streaming: true)
         if Task.isCancelled { throw .cancelled }
         let cancel = CancelFlag()
-        let (events, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
+        // Bounded: a slow consumer holds the transfer back instead of letting events pile up in memory.
+        let (events, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .bufferingOldest(Self.watchBuffer))
         continuation.onTermination = { _ in cancel.cancel() }
-        let handler = WatchStreamHandler(continuation: continuation)
+        let handler = WatchStreamHandler(continuation: continuation, cancel: cancel)
         let opened: Result<Void, KubeError> = await withTaskCancellationHandler {
             await withCheckedContinuation { waiting in
                 handler.awaitOpen(waiting)

@@ -125,10 +125,30 @@ final class WatchStreamHandler: CurlStreamHandler, @unchecked Sendable {
     private var splitter = WatchLineSplitter()
     private var opened: CheckedContinuation<Result<Void, KubeError>, Never>?
     private let continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+    private let cancel: CancelFlag
     private var status = 0
 
-    init(continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) {
+    /// `continuation` must come from a stream with a bounded `.bufferingOldest` policy: when the consumer falls
+    /// behind, `deliver` holds the transfer's thread (and so the TCP window) until there is room again.
+    init(continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancel: CancelFlag) {
         self.continuation = continuation
+        self.cancel = cancel
+    }
+
+    /// Backpressure: waits on the transfer's own thread (never the cooperative pool) while the buffer is full.
+    private func deliver(_ event: WatchEvent) -> Bool {
+        var pending = event
+        while true {
+            switch continuation.yield(pending) {
+            case .enqueued: return true
+            case .terminated: return false
+            case .dropped(let dropped):
+                if cancel.isCancelled { return false }
+                pending = dropped
+                usleep(1_000)
+            @unknown default: return false
+            }
+        }
     }
 
     func awaitOpen(_ continuation: CheckedContinuation<Result<Void, KubeError>, Never>) {
@@ -159,7 +179,7 @@ final class WatchStreamHandler: CurlStreamHandler, @unchecked Sendable {
         }
         for line in lines {
             do throws(KubeError) {
-                continuation.yield(try WatchEvent(line: line))
+                guard deliver(try WatchEvent(line: line)) else { return false }
             } catch {
                 continuation.finish(throwing: error)
                 return false
@@ -183,7 +203,7 @@ final class WatchStreamHandler: CurlStreamHandler, @unchecked Sendable {
         resolveOpen(.success(()))
         if let last = lock.withLock({ splitter.finish() }) {
             do throws(KubeError) {
-                continuation.yield(try WatchEvent(line: last))
+                _ = deliver(try WatchEvent(line: last))
             } catch {
                 continuation.finish(throwing: error)
                 return

@@ -44,6 +44,24 @@ struct WatchAndInformerTests {
         }
     }
 
+    @Test func slowConsumerGetsEveryEventInOrderBeyondTheBufferSize() async throws {
+        try await withEmulator { _, client, _ in
+            for index in 0..<400 {
+                _ = try await client.create(.configMaps, configMap(String(format: "bulk-%03d", index)))
+            }
+            // No resourceVersion: the server replays every object as ADDED, far more than the client buffers.
+            let stream = try await client.watch(.configMaps, namespace: "default", options: WatchOptions(timeoutSeconds: 2))
+            var names: [String] = []
+            for try await event in stream where event.type == .added {
+                if names.count < 10 { try await Task.sleep(for: .milliseconds(30)) }
+                names.append(event.object["metadata"]?["name"]?.stringValue ?? "")
+            }
+            let bulk = names.filter { $0.hasPrefix("bulk-") }
+            #expect(bulk.count == 400)
+            #expect(Set(bulk).count == 400)
+        }
+    }
+
     @Test func cancellingTheIteratingTaskAbortsTheWatchPromptly() async throws {
         try await withEmulator { _, client, _ in
             let stream = try await client.watch(.configMaps, namespace: "default", options: WatchOptions(timeoutSeconds: 600))
