@@ -7,9 +7,16 @@ SERIN := .build/debug/serin
 run: build
 	$(SERIN) validate examples/deployments
 
+# One process per test module: suites that block threads (git, kubectl and server child processes) do not starve
+# the others of Swift's small cooperative pool on a 2-core machine.
+TEST_MODULES := SerinCoreTests CLibGit2Tests CCurlTests SerinCLITests SerinGitTests KubeEmulatorTests SerinKubeTests
+
 test: dependencies
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --disable-xctest
+	@for module in $(TEST_MODULES); do \
+		echo "== $$module"; \
+		$(SWIFT) test --skip-build --disable-xctest --filter "^$$module\." || exit 1; \
+	done
 
 build: dependencies
 	$(SWIFT) build --product serin

@@ -325,28 +325,43 @@ private let progressCallback: serin_curl_xferinfo_callback = { payload, _, _, _,
     return transfer.cancel.isCancelled ? 1 : 0
 }
 
-/// A fixed set of threads, each owning an easy handle for its lifetime so keep-alive connections are reused.
-/// Process-wide: clients come and go, the threads stay (idle threads cost a stack and nothing else).
+/// Threads that each own an easy handle for their lifetime, so keep-alive connections are reused. Process-wide:
+/// clients come and go, the threads stay. The pool grows when every thread is busy, up to `maximumThreads`, so one
+/// slow request (an injected delay, a server that does not answer before the timeout) never holds up another, such
+/// as a Lease renewal that must not miss its deadline.
 final class CurlWorkerPool: @unchecked Sendable {
-    static let shared = CurlWorkerPool(threads: 8)
+    static let shared = CurlWorkerPool(threads: 4, maximumThreads: 64)
 
     typealias Job = @Sendable (EasyHandle?) -> Void
 
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var head = 0
+    private var threads = 0
+    private var idle = 0
+    private let maximumThreads: Int
 
-    init(threads: Int) {
-        for index in 0..<threads {
-            let thread = Thread { [self] in work() }
-            thread.name = "serin.kube.curl.\(index)"
-            thread.start()
-        }
+    init(threads: Int, maximumThreads: Int) {
+        self.maximumThreads = max(threads, maximumThreads)
+        condition.lock()
+        for _ in 0..<threads { startThread() }
+        condition.unlock()
+    }
+
+    /// Call with the condition locked.
+    private func startThread() {
+        let index = threads
+        threads += 1
+        let thread = Thread { [self] in work() }
+        thread.name = "serin.kube.curl.\(index)"
+        thread.start()
     }
 
     func submit(_ job: @escaping Job) {
         condition.lock()
         jobs.append(job)
+        let waiting = jobs.count - head
+        if waiting > idle && threads < maximumThreads { startThread() }
         condition.signal()
         condition.unlock()
     }
@@ -355,7 +370,9 @@ final class CurlWorkerPool: @unchecked Sendable {
         let handle = EasyHandle()
         while true {
             condition.lock()
+            idle += 1
             while head == jobs.count { condition.wait() }
+            idle -= 1
             let job = jobs[head]
             head += 1
             if head > 64 && head * 2 > jobs.count {

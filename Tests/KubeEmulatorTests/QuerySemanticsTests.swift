@@ -101,11 +101,12 @@ import Testing
 
     @Test func anIdleWatchWithBookmarksGetsThemPeriodically() async throws {
         var options = KubeEmulatorOptions()
-        options.watchBookmarkInterval = .milliseconds(300)
+        options.watchBookmarkInterval = .milliseconds(100)
         try await withEmulator(options) { emulator in
-            let watch = try await emulator.http.get(Fixtures.configMaps + "?watch=1&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=1")
+            let watch = try await emulator.http.get(Fixtures.configMaps + "?watch=1&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=2")
             let types = watch.events.compactMap { $0["type"]?.stringValue }
-            #expect(types.count >= 3)
+            // About twenty are due; more than the closing one shows they are periodic, however busy the machine.
+            #expect(types.count >= 2)
             #expect(types.allSatisfy { $0 == "BOOKMARK" })
             #expect(watch.events.first?[path: "object", "metadata", "resourceVersion"] != nil)
         }
