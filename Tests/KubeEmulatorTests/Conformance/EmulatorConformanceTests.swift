@@ -121,8 +121,10 @@ enum WatchSideActions {
     ]
 }
 
-/// A plain HTTP client, independent of Serin's own: the curl command, so the conformance suite does not test the
-/// emulator with the code it is meant to keep honest.
+/// A plain HTTP/1.1 client over a socket, independent of Serin's own client (so the suite does not test the emulator
+/// with the code it keeps honest) and of Foundation's Process and URLSession (whose Linux implementations stall or
+/// refuse some answers when many tests run at once). One request per connection (`Connection: close`); the answer
+/// is read to the end, so a watch returns when the server closes it at `timeoutSeconds`.
 enum HTTP {
     struct Answer: Sendable {
         var status: Int
@@ -134,41 +136,80 @@ enum HTTP {
     }
 
     static func send(_ method: String, _ url: String, token: String?, contentType: String?, body: JSONValue?) async throws -> Answer {
-        var arguments = ["--silent", "--show-error", "--max-time", "30", "--request", method, "--header", "Accept: application/json",
-                         "--write-out", "\n%{http_code}"]
-        if let token { arguments += ["--header", "Authorization: Bearer \(token)"] }
-        if let contentType { arguments += ["--header", "Content-Type: \(contentType)"] }
-        if body != nil { arguments += ["--data-binary", "@-"] }
-        arguments.append(url)
-        let curlArguments = arguments
-        let input = body.map { Data($0.serialized.utf8) }
-        return try await withCheckedThrowingContinuation { continuation in
+        guard let components = URLComponents(string: url), let port = components.port else { throw Failure(description: "bad URL \(url)") }
+        let target = components.percentEncodedPath + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
+        let payload = body.map { Array($0.serialized.utf8) } ?? []
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: application/json\r\nConnection: close\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if body != nil { head += "Content-Length: \(payload.count)\r\n" }
+        let request = Array((head + "\r\n").utf8) + payload
+        let raw: [UInt8] = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                    process.arguments = curlArguments
-                    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-                    process.standardInput = stdin
-                    process.standardOutput = stdout
-                    process.standardError = stderr
-                    try process.run()
-                    if let input { stdin.fileHandleForWriting.write(input) }
-                    try stdin.fileHandleForWriting.close()
-                    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    var text = String(decoding: output, as: UTF8.self)
-                    guard process.terminationStatus == 0, let newline = text.lastIndex(of: "\n"),
-                          let status = Int(text[text.index(after: newline)...]) else {
-                        throw Failure(description: "curl \(method) \(url) failed: \(String(decoding: errors, as: UTF8.self))")
-                    }
-                    text.removeSubrange(newline...)
-                    continuation.resume(returning: Answer(status: status, text: text))
+                    continuation.resume(returning: try exchange(request, port: UInt16(port)))
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
         }
+        return try parse(raw)
+    }
+
+    private static func exchange(_ request: [UInt8], port: UInt16) throws -> [UInt8] {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect: \(String(cString: strerror(errno)))") }
+        var sent = 0
+        while sent < request.count {
+            let written = request[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard written > 0 else { throw Failure(description: "send: \(String(cString: strerror(errno)))") }
+            sent += written
+        }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count == 0 { break }
+            guard count > 0 else { throw Failure(description: "recv: \(String(cString: strerror(errno)))") }
+            answer += buffer[..<count]
+        }
+        return answer
+    }
+
+    /// The status code and the body, with a chunked body joined.
+    private static func parse(_ raw: [UInt8]) throws -> Answer {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = raw.indices.first(where: { raw[$0...].starts(with: separator) }) else {
+            throw Failure(description: "no HTTP header in the answer")
+        }
+        let head = String(decoding: raw[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        guard let statusLine = head.first, statusLine.split(separator: " ").count >= 2,
+              let status = Int(statusLine.split(separator: " ")[1]) else { throw Failure(description: "bad status line") }
+        var body = Array(raw[(end + 4)...])
+        if head.contains(where: { $0.lowercased() == "transfer-encoding: chunked" }) {
+            var joined: [UInt8] = []
+            var index = 0
+            while index < body.count {
+                guard let lineEnd = body[index...].firstIndex(of: 13),
+                      let size = Int(String(decoding: body[index..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16) else { break }
+                if size == 0 { break }
+                let start = lineEnd + 2
+                joined += body[start..<min(start + size, body.count)]
+                index = start + size + 2
+            }
+            body = joined
+        }
+        return Answer(status: status, text: String(decoding: body, as: UTF8.self))
     }
 }
