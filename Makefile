@@ -30,3 +30,4 @@ clean:
 # Serin against the git CLI on the same repositories; prints ratios. Not part of `make test`.
 benchmark: dependencies
 	$(SWIFT) run -c release --package-path Benchmarks SerinBenchmarks
+	$(SWIFT) run -c release --package-path Benchmarks InformerBenchmarks

@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SerinCore", targets: ["SerinCore"]),
         .library(name: "SerinGit", targets: ["SerinGit"]),
         .library(name: "SerinKube", targets: ["SerinKube"]),
+        .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
     ],
     dependencies: [

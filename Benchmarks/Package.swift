@@ -18,7 +18,17 @@ let package = Package(
                 .product(name: "SerinGit", package: "serin"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources"
+            path: "Sources/SerinBenchmarks"
+        ),
+        .executableTarget(
+            name: "InformerBenchmarks",
+            dependencies: [
+                .product(name: "SerinCore", package: "serin"),
+                .product(name: "SerinKube", package: "serin"),
+                .product(name: "KubeEmulator", package: "serin"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/InformerBenchmarks"
         ),
     ],
     swiftLanguageModes: [.v6]
