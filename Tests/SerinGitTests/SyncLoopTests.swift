@@ -24,17 +24,22 @@ struct SyncLoopTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func aTriggerSyncsAtOnceWithoutWaitingForTheInterval() async throws {
+    /// A repository with one model, and a sync loop on it whose interval (an hour) never elapses in a test.
+    private func startLoop() async throws -> (DeploymentsRepository, DesiredStateSource, Outcomes, Task<Void, Never>) {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
         try repository.commitAndPush("v1")
-        let mirror = try await repository.mirror()
-        let source = DesiredStateSource(mirror: mirror, logger: DeploymentsRepository.quiet)
+        let source = DesiredStateSource(mirror: try await repository.mirror(), logger: DeploymentsRepository.quiet)
         let outcomes = Outcomes()
         let loop = Task {
             await source.run(schedule: SyncSchedule(interval: .seconds(3_600)), clock: ContinuousClock()) { await outcomes.append($0) }
         }
+        return (repository, source, outcomes, loop)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aTriggerSyncsAtOnceWithoutWaitingForTheInterval() async throws {
+        let (repository, source, outcomes, loop) = try await startLoop()
         defer { loop.cancel() }
 
         let first = await outcomes.first(1)
@@ -53,15 +58,7 @@ struct SyncLoopTests {
 
     @Test(.timeLimit(.minutes(1)))
     func cancellingTheLoopEndsIt() async throws {
-        let repository = try DeploymentsRepository()
-        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
-        try repository.commitAndPush("v1")
-        let mirror = try await repository.mirror()
-        let source = DesiredStateSource(mirror: mirror, logger: DeploymentsRepository.quiet)
-        let outcomes = Outcomes()
-        let loop = Task {
-            await source.run(schedule: SyncSchedule(interval: .seconds(3_600)), clock: ContinuousClock()) { await outcomes.append($0) }
-        }
+        let (_, _, outcomes, loop) = try await startLoop()
         _ = await outcomes.first(1)
         loop.cancel()
         await loop.value
