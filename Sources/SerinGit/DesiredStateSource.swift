@@ -28,8 +28,7 @@ public actor DesiredStateSource {
     private let logger: Logger
     private var syncedCommit: ObjectID?
     private var syncedRoot: ObjectID?
-    /// The blob each manifest had at the synced commit, and the files decoded from them.
-    private var blobs: [String: ObjectID] = [:]
+    /// The files decoded at the synced commit; a sync replaces only those the tree diff names.
     private var assembly = DesiredStateAssembly()
     public private(set) var lastGood: DesiredSnapshot?
     private let wake = WakeSignal()
@@ -53,7 +52,6 @@ public actor DesiredStateSource {
         }
         syncedCommit = nil
         syncedRoot = nil
-        blobs = [:]
         assembly = DesiredStateAssembly()
         return await syncOnce()
     }
@@ -121,16 +119,14 @@ public actor DesiredStateSource {
         let previousCommit = syncedCommit
         let previousRoot = syncedRoot
         let limits = configuration.limits
-        let known = previousRoot == nil ? blobs : [:]
         let reading = try await mirror.withRepository { repository throws(GitError) -> TreeReading in
             var forcePushed = false
             if let previousCommit { forcePushed = try !repository.isDescendant(tip, of: previousCommit) }
             let tree = try repository.commit(tip).tree
             guard let rootTree = try repository.subtree(tree, at: root) else {
-                return TreeReading(rootTree: nil, forcePushed: forcePushed, changed: [:], unchanged: [], deleted: [])
+                return TreeReading(rootTree: nil, forcePushed: forcePushed, deleted: [])
             }
             var changed: [String: ObjectID] = [:]
-            var unchanged: Set<String> = []
             var deleted: [String] = []
             if let previousRoot {
                 if previousRoot != rootTree {
@@ -140,17 +136,14 @@ public actor DesiredStateSource {
                 }
             } else {
                 for (path, blob) in try repository.files(in: rootTree) where SourceFile.isManifest(path) {
-                    if known[path] == blob { unchanged.insert(path) } else { changed[path] = blob }
+                    changed[path] = blob
                 }
             }
             var decoded: [String: DecodedFile] = [:]
             for (path, blob) in changed {
-                let (size, bytes) = try repository.blob(blob, limit: limits.maxFileBytes + 1)
-                let displayPath = root.isEmpty ? path : root + "/" + path
-                decoded[path] = DesiredState.decodeFile(SourceFile(path: displayPath, contents: bytes, size: size), limits: limits)
+                decoded[path] = try repository.decodeManifest(blob, path: SourceFile.path(path, under: root), limits: limits)
             }
-            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, changed: changed, unchanged: unchanged, deleted: deleted,
-                               decoded: decoded)
+            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, deleted: deleted, decoded: decoded)
         }
 
         guard let rootTree = reading.rootTree else {
@@ -160,20 +153,10 @@ public actor DesiredStateSource {
             logger.error("desired state not applied", metadata: ["commit": "\(tip.short)", "reason": "\(message)"])
             return .invalid(commit: tip, diagnostics: [diagnostic], lastGood: lastGood)
         }
-        if previousRoot == nil {
-            // A first read lists every file; anything cached that the commit no longer has is gone.
-            for path in blobs.keys where reading.unchanged.contains(path) == false && reading.changed[path] == nil {
-                blobs[path] = nil
-                assembly.remove(path: root.isEmpty ? path : root + "/" + path)
-            }
-        }
         for path in reading.deleted {
-            blobs[path] = nil
-            assembly.remove(path: root.isEmpty ? path : root + "/" + path)
+            assembly.remove(path: SourceFile.path(path, under: root))
         }
-        for (path, blob) in reading.changed {
-            guard let decoded = reading.decoded[path] else { continue }
-            blobs[path] = blob
+        for decoded in reading.decoded.values {
             assembly.replace(decoded)
         }
         syncedCommit = tip
@@ -201,9 +184,6 @@ public actor DesiredStateSource {
 private struct TreeReading: Sendable {
     var rootTree: ObjectID?
     var forcePushed: Bool
-    var changed: [String: ObjectID]
-    /// On a first read, the files whose blob the cache already had.
-    var unchanged: Set<String>
     var deleted: [String]
     var decoded: [String: DecodedFile] = [:]
 }

@@ -150,12 +150,19 @@ public actor GitMirror {
             }
             var decoded: [DecodedFile] = []
             for (path, blob) in try repository.files(in: rootTree) where SourceFile.isManifest(path) {
-                let (size, bytes) = try repository.blob(blob, limit: limits.maxFileBytes + 1)
-                let displayPath = root.isEmpty ? path : root + "/" + path
-                decoded.append(DesiredState.decodeFile(SourceFile(path: displayPath, contents: bytes, size: size), limits: limits))
+                decoded.append(try repository.decodeManifest(blob, path: SourceFile.path(path, under: root), limits: limits))
             }
             return DesiredState.assemble(decoded)
         }
+    }
+}
+
+extension Repository {
+    /// Decodes the manifest in `blob`, reading no more than the size limit allows: a larger file is reported by its
+    /// size, never loaded whole.
+    func decodeManifest(_ blob: ObjectID, path: String, limits: YAMLLimits) throws(GitError) -> DecodedFile {
+        let (size, bytes) = try self.blob(blob, limit: limits.maxFileBytes + 1)
+        return DesiredState.decodeFile(SourceFile(path: path, contents: bytes, size: size), limits: limits)
     }
 }
 

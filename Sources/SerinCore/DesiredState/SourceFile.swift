@@ -16,6 +16,11 @@ public struct SourceFile: Sendable, Hashable {
         self.init(path: path, contents: Array(text.utf8))
     }
 
+    /// The repository path of a file found at `relative` under the deployments `root` (empty for the top).
+    public static func path(_ relative: String, under root: String) -> String {
+        root.isEmpty ? relative : root + "/" + relative
+    }
+
     /// Whether the repository convention includes this file: YAML, by extension.
     public static func isManifest(_ path: String) -> Bool {
         path.hasSuffix(".yaml") || path.hasSuffix(".yml")
