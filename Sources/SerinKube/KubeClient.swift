@@ -137,6 +137,12 @@ public final class KubeClient: Sendable {
         try await json(send("GET", type.objectPath(namespace: resolve(type, namespace), name: name)))
     }
 
+    /// A read that completes even when the calling task is cancelled (bounded by the request timeout): for cleanup
+    /// that must see the current object first.
+    func get(_ type: ResourceType, name: String, namespace: String?, ignoringCancellation: Bool) async throws(KubeError) -> JSONValue {
+        try await json(send("GET", type.objectPath(namespace: resolve(type, namespace), name: name), cancellable: !ignoringCancellation))
+    }
+
     /// Lists every matching object, following continue tokens page by page when `options.limit` is set. The
     /// returned resourceVersion is the first page's, which is what a watch must start from.
     /// `namespace` nil lists across all namespaces.

@@ -201,23 +201,38 @@ public final class LeaderElector: Sendable {
     }
 
     /// Gives the lease up so the next contender need not wait for it to expire. Runs even though the task is
-    /// cancelled: that is when it is needed.
+    /// cancelled: that is when it is needed. The lease is read afresh first, because a renewal cancelled mid-flight
+    /// may still have been stored, leaving this contender's resourceVersion stale; a lease someone else now holds is
+    /// left alone.
     private func release(_ observation: Observation) async {
-        guard observation.holder() == configuration.identity, var lease = observation.lease else { return }
-        let now = clock.now()
-        lease["spec"] = [
-            "holderIdentity": "",
-            "leaseDurationSeconds": 1,
-            "acquireTime": .string(Self.microTime(now)),
-            "renewTime": .string(Self.microTime(now)),
-            "leaseTransitions": .integer(observation.spec?["leaseTransitions"]?.integerValue ?? 0),
-        ]
-        do {
-            _ = try await client.update(.leases, lease, namespace: configuration.namespace, ignoringCancellation: true)
-            logger.info("released the lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)"])
-        } catch {
-            logger.warning("releasing the lease failed; it expires on its own", metadata: ["error": "\(error)"])
+        guard observation.holder() == configuration.identity else { return }
+        var lastError: KubeError?
+        for _ in 0..<3 {
+            do {
+                var lease = try await client.get(.leases, name: configuration.leaseName, namespace: configuration.namespace,
+                                                 ignoringCancellation: true)
+                let spec = lease["spec"] ?? [:]
+                guard spec["holderIdentity"]?.stringValue == configuration.identity else { return }
+                let now = clock.now()
+                lease["spec"] = [
+                    "holderIdentity": "",
+                    "leaseDurationSeconds": 1,
+                    "acquireTime": .string(Self.microTime(now)),
+                    "renewTime": .string(Self.microTime(now)),
+                    "leaseTransitions": .integer(spec["leaseTransitions"]?.integerValue ?? 0),
+                ]
+                _ = try await client.update(.leases, lease, namespace: configuration.namespace, ignoringCancellation: true)
+                logger.info("released the lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)"])
+                return
+            } catch .conflict(let status) {
+                lastError = .conflict(status)
+                continue
+            } catch {
+                lastError = error
+                break
+            }
         }
+        logger.warning("releasing the lease failed; it expires on its own", metadata: ["error": "\(lastError.map { "\($0)" } ?? "")"])
     }
 
     /// client-go's wait.Jitter: duration + random × factor × duration.

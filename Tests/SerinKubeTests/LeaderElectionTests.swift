@@ -99,6 +99,25 @@ struct LeaderElectionTests {
         }
     }
 
+    @Test func leaderReleasesTheLeaseEvenWhenItChangedSinceItsLastRenewal() async throws {
+        try await withEmulator { _, client, _ in
+            let log = LeadershipLog()
+            let elector = contender(client, "solo", releaseOnCancel: true)
+            let task = Task { await lead(elector, log) }
+            #expect(await eventually { await log.leaders == ["solo"] })
+            // Someone else touches the lease (as a renewal cancelled mid-flight but stored would): the leader's
+            // resourceVersion is now stale when it is cancelled.
+            var lease = try await client.get(.leases, name: "serin-controller", namespace: "default")
+            lease["metadata"]?["annotations"] = ["touched": "yes"]
+            _ = try await client.update(.leases, lease, namespace: "default")
+            task.cancel()
+            await task.value
+            let released = try await client.get(.leases, name: "serin-controller", namespace: "default")
+            #expect(released["spec"]?["holderIdentity"] == "")
+            #expect(released["spec"]?["leaseDurationSeconds"] == 1)
+        }
+    }
+
     @Test func leaseRecordsHolderDurationAndMicroTimes() async throws {
         try await withEmulator { _, client, _ in
             let log = LeadershipLog()
