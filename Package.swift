@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "serin", targets: ["serin"]),
         .library(name: "SerinCore", targets: ["SerinCore"]),
         .library(name: "SerinGit", targets: ["SerinGit"]),
+        .library(name: "SerinHTTP", targets: ["SerinHTTP"]),
         .library(name: "SerinKube", targets: ["SerinKube"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
@@ -44,12 +45,15 @@ let package = Package(
             ]
         ),
 
-        // The Kubernetes API client Serin uses in production, on libcurl.
+        // HTTP for every adapter (Kubernetes API, Prometheus, webhooks), on libcurl.
+        .target(name: "SerinHTTP", dependencies: ["CCurl"]),
+
+        // The Kubernetes API client Serin uses in production.
         .target(
             name: "SerinKube",
             dependencies: [
                 "SerinCore",
-                "CCurl",
+                "SerinHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -91,7 +95,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
-        .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "KubeEmulator", "SerinCore"]),
+        .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),

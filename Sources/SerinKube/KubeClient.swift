@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SerinCore
+import SerinHTTP
 
 /// What a list call returns: the items, the collection's resourceVersion (to watch from), and the continue token
 /// when a page was asked for and more remain.
@@ -257,7 +258,7 @@ public final class KubeClient: Sendable {
         return .object(members)
     }
 
-    private func json(_ response: CurlResponse) throws(KubeError) -> JSONValue {
+    private func json(_ response: HTTPResponse) throws(KubeError) -> JSONValue {
         do {
             return try JSONValue(parsing: response.body)
         } catch {
@@ -275,7 +276,7 @@ public final class KubeClient: Sendable {
 
     /// Builds the libcurl request, with the credentials current at this moment.
     private func request(_ method: String, _ path: String, query: [(String, String)], body: JSONValue?,
-                         contentType: String, streaming: Bool) async -> CurlRequest {
+                         contentType: String, streaming: Bool) async -> HTTPRequest {
         var headers = ["Accept: application/json", "User-Agent: serin-kube"]
         var bodyBytes: [UInt8]?
         if let body {
@@ -292,7 +293,7 @@ public final class KubeClient: Sendable {
         case .clientCertificate(let certificate, let key): clientCertificate = (certificate, key)
         case .basic(let username, let password): basicAuth = (username, password)
         }
-        return CurlRequest(method: method, url: url(path, query), headers: headers, body: bodyBytes, tls: configuration.tls,
+        return HTTPRequest(method: method, url: url(path, query), headers: headers, body: bodyBytes, tls: configuration.tls,
                            clientCertificate: clientCertificate, basicAuth: basicAuth,
                            connectTimeout: configuration.connectTimeout,
                            timeout: streaming ? nil : configuration.requestTimeout,
@@ -302,12 +303,12 @@ public final class KubeClient: Sendable {
     /// Sends a request and turns any non-2xx answer into a `KubeError`. A 401 when the token comes from a file
     /// re-reads the file and, if the token changed, retries once.
     private func send(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
-                      contentType: String = "application/json", cancellable: Bool = true) async throws(KubeError) -> CurlResponse {
-        var response = try await Curl.send(await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
+                      contentType: String = "application/json", cancellable: Bool = true) async throws(KubeError) -> HTTPResponse {
+        var response = try await transport(await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
                                            cancellable: cancellable)
         if response.status == 401, let tokenFile, await tokenFile.reloadAfterRefusal() {
             logger.info("request refused with 401; retrying once with the re-read token", metadata: ["path": "\(path)"])
-            response = try await Curl.send(await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
+            response = try await transport(await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
                                            cancellable: cancellable)
         }
         guard (200..<300).contains(response.status) else {
@@ -318,10 +319,18 @@ public final class KubeClient: Sendable {
         return response
     }
 
+    private func transport(_ request: HTTPRequest, cancellable: Bool) async throws(KubeError) -> HTTPResponse {
+        do {
+            return try await HTTPTransport.send(request, cancellable: cancellable)
+        } catch {
+            throw KubeError(error)
+        }
+    }
+
     private func openWatch(path: String, query: [(String, String)]) async throws(KubeError) -> WatchStream {
         let curlRequest = await request("GET", path, query: query, body: nil, contentType: "application/json", streaming: true)
         if Task.isCancelled { throw .cancelled }
-        let cancel = CancelFlag()
+        let cancel = TransferCancellation()
         // Bounded: a slow consumer holds the transfer back instead of letting events pile up in memory.
         let (events, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .bufferingOldest(Self.watchBuffer))
         continuation.onTermination = { _ in cancel.cancel() }
@@ -329,7 +338,7 @@ public final class KubeClient: Sendable {
         let opened: Result<Void, KubeError> = await withTaskCancellationHandler {
             await withCheckedContinuation { waiting in
                 handler.awaitOpen(waiting)
-                Curl.startStream(curlRequest, cancel: cancel, handler: handler)
+                HTTPTransport.startStream(curlRequest, cancel: cancel, handler: handler)
             }
         } onCancel: {
             cancel.cancel()

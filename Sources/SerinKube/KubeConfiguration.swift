@@ -1,12 +1,6 @@
 import Foundation
 import SerinCore
-
-/// Where PEM material comes from: a file read when a transfer is prepared, or bytes held in memory (the kubeconfig's
-/// `*-data` fields, already base64-decoded). Files are passed to libcurl by path so rotated certificates are picked up.
-public enum PEMSource: Sendable, Hashable {
-    case file(String)
-    case data([UInt8])
-}
+import SerinHTTP
 
 /// How the client proves who it is. Secrets are held here and never appear in any description or log line.
 public enum KubeCredentials: Sendable, Hashable {
@@ -37,29 +31,13 @@ extension KubeCredentials: CustomStringConvertible, CustomDebugStringConvertible
     }
 }
 
-/// How the server's certificate is checked.
-public struct KubeTLS: Sendable, Hashable {
-    /// The certificate authority that signed the API server's certificate; nil trusts the system's bundle.
-    public var certificateAuthority: PEMSource?
-    /// Skips verification of the server certificate. Only ever true when a kubeconfig says so explicitly.
-    public var insecureSkipVerify: Bool
-    /// The name the server certificate is checked against (and sent as SNI) instead of the URL's host.
-    public var serverName: String?
-
-    public init(certificateAuthority: PEMSource? = nil, insecureSkipVerify: Bool = false, serverName: String? = nil) {
-        self.certificateAuthority = certificateAuthority
-        self.insecureSkipVerify = insecureSkipVerify
-        self.serverName = serverName
-    }
-}
-
 /// Everything the client needs to reach one API server: address, trust, identity, default namespace and limits.
 public struct KubeConfiguration: Sendable, Hashable {
     /// The API server's base URL without a trailing slash, e.g. `https://10.0.0.1:443`.
     public var server: String
     /// The namespace used when a call on a namespaced resource names none.
     public var namespace: String
-    public var tls: KubeTLS
+    public var tls: TLSOptions
     public var credentials: KubeCredentials
     /// Time allowed to establish a connection (TCP and TLS).
     public var connectTimeout: Duration
@@ -70,7 +48,7 @@ public struct KubeConfiguration: Sendable, Hashable {
     /// Where the configuration came from, for messages ("in-cluster", or the kubeconfig's path and context).
     public var source: String
 
-    public init(server: String, namespace: String = "default", tls: KubeTLS = KubeTLS(),
+    public init(server: String, namespace: String = "default", tls: TLSOptions = TLSOptions(),
                 credentials: KubeCredentials = .none, connectTimeout: Duration = .seconds(10),
                 requestTimeout: Duration = .seconds(60), maxResponseBytes: Int = 64 << 20, source: String = "explicit") {
         var server = server
@@ -187,7 +165,7 @@ extension KubeConfiguration {
         }
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         return KubeConfiguration(server: "https://\(hostPart):\(portNumber)", namespace: namespace,
-                                 tls: KubeTLS(certificateAuthority: .file(caPath)),
+                                 tls: TLSOptions(certificateAuthority: .file(caPath)),
                                  credentials: .bearerTokenFile(path: tokenPath, fallback: nil), source: "in-cluster")
     }
 
@@ -254,7 +232,7 @@ private struct KubeconfigReader {
         guard server.hasPrefix("https://") || server.hasPrefix("http://") else {
             throw fail(clusterPath + ".server", cluster.value("server"), "found \"\(server)\", expected an https:// or http:// URL")
         }
-        var tls = KubeTLS()
+        var tls = TLSOptions()
         tls.certificateAuthority = try pem(cluster, file: "certificate-authority", data: "certificate-authority-data", path: clusterPath)
         if let insecureNode = cluster.value("insecure-skip-tls-verify") {
             guard let text = insecureNode.scalarText, text == "true" || text == "false" else {

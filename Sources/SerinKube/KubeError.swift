@@ -1,4 +1,5 @@
 import SerinCore
+import SerinHTTP
 
 /// The API's `Status` object (kind Status, apiVersion v1), as the server sends it with failures.
 public struct KubeStatus: Sendable, Hashable {
@@ -126,6 +127,15 @@ public enum KubeError: Error, Sendable, Hashable {
         case ("BadRequest", _), (_, 400): self = .badRequest(status)
         default:
             self = httpStatus >= 400 && httpStatus < 500 ? .badRequest(status) : .serverError(status)
+        }
+    }
+
+    /// A request that got no HTTP answer.
+    public init(_ error: HTTPTransportError) {
+        switch error {
+        case .unreachable(let message), .timedOut(let message): self = .transport(message)
+        case .bodyTooLarge: self = .invalidResponse(error.description)
+        case .cancelled: self = .cancelled
         }
     }
 

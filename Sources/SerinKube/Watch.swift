@@ -1,5 +1,6 @@
 import Foundation
 import SerinCore
+import SerinHTTP
 
 /// One event of a watch stream.
 public struct WatchEvent: Sendable, Hashable {
@@ -120,17 +121,17 @@ public struct WatchStream: AsyncSequence, Sendable {
 
 /// Bridges a streaming libcurl transfer to a `WatchStream`: reports the HTTP status once headers arrive, then
 /// splits the body into lines and decodes each into an event on the transfer's thread.
-final class WatchStreamHandler: CurlStreamHandler, @unchecked Sendable {
+final class WatchStreamHandler: HTTPStreamHandler, @unchecked Sendable {
     private let lock = NSLock()
     private var splitter = WatchLineSplitter()
     private var opened: CheckedContinuation<Result<Void, KubeError>, Never>?
     private let continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
-    private let cancel: CancelFlag
+    private let cancel: TransferCancellation
     private var status = 0
 
     /// `continuation` must come from a stream with a bounded `.bufferingOldest` policy: when the consumer falls
     /// behind, `deliver` holds the transfer's thread (and so the TCP window) until there is room again.
-    init(continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancel: CancelFlag) {
+    init(continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancel: TransferCancellation) {
         self.continuation = continuation
         self.cancel = cancel
     }
@@ -188,8 +189,9 @@ final class WatchStreamHandler: CurlStreamHandler, @unchecked Sendable {
         return true
     }
 
-    func finished(status: Int, headers: [String: String], error: KubeError?, errorBody: [UInt8]) {
-        if let error {
+    func finished(status: Int, headers: [String: String], error transportError: HTTPTransportError?, errorBody: [UInt8]) {
+        if let transportError {
+            let error = KubeError(transportError)
             resolveOpen(.failure(error))
             continuation.finish(throwing: error)
             return

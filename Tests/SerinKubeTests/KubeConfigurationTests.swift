@@ -1,5 +1,6 @@
 import Foundation
 import SerinCore
+import SerinHTTP
 import SerinKube
 import Testing
 

@@ -107,9 +107,17 @@ struct LeaderElectionTests {
             #expect(await eventually { await log.leaders == ["solo"] })
             // Someone else touches the lease (as a renewal cancelled mid-flight but stored would): the leader's
             // resourceVersion is now stale when it is cancelled.
-            var lease = try await client.get(.leases, name: "serin-controller", namespace: "default")
-            lease["metadata"]?["annotations"] = ["touched": "yes"]
-            _ = try await client.update(.leases, lease, namespace: "default")
+            var touched = false
+            while !touched {
+                var lease = try await client.get(.leases, name: "serin-controller", namespace: "default")
+                lease["metadata"]?["annotations"] = ["touched": "yes"]
+                do throws(KubeError) {
+                    _ = try await client.update(.leases, lease, namespace: "default")
+                    touched = true
+                } catch .conflict {
+                    continue  // the leader renewed in between; touch the lease again
+                }
+            }
             task.cancel()
             await task.value
             let released = try await client.get(.leases, name: "serin-controller", namespace: "default")

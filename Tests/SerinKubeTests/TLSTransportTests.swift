@@ -1,5 +1,6 @@
 import Foundation
 import SerinCore
+import SerinHTTP
 import SerinKube
 import Testing
 
@@ -97,7 +98,7 @@ final class TLSServerFixture {
         guard process.terminationStatus == 0 else { throw Failure(description: "PKI setup failed") }
     }
 
-    func client(tls: KubeTLS, credentials: KubeCredentials = .none) -> KubeClient {
+    func client(tls: TLSOptions, credentials: KubeCredentials = .none) -> KubeClient {
         KubeClient(configuration: KubeConfiguration(server: "https://127.0.0.1:\(port)", tls: tls, credentials: credentials,
                                                     connectTimeout: .seconds(5), requestTimeout: .seconds(10)),
                    logger: Quiet.logger)
@@ -111,7 +112,7 @@ struct TLSTransportTests {
     @Test func clusterCAAndServerNameVerifyTheServerAndClientCertificateFilesIdentifyUs() async throws {
         let fixture = try TLSServerFixture()
         let client = fixture.client(
-            tls: KubeTLS(certificateAuthority: .file(fixture.ca), serverName: "kube-apiserver.internal"),
+            tls: TLSOptions(certificateAuthority: .file(fixture.ca), serverName: "kube-apiserver.internal"),
             credentials: .clientCertificate(certificate: .file(fixture.clientCertificate), key: .file(fixture.clientKey)))
         let answer = try await client.get(.namespaces, name: "x")
         #expect(answer["metadata"]?["name"] == "serin-controller")
@@ -121,7 +122,7 @@ struct TLSTransportTests {
     @Test func inMemoryCAAndClientCertificateDataWorkLikeFiles() async throws {
         let fixture = try TLSServerFixture()
         let client = fixture.client(
-            tls: KubeTLS(certificateAuthority: .data(try fixture.read(fixture.ca)), serverName: "kube-apiserver.internal"),
+            tls: TLSOptions(certificateAuthority: .data(try fixture.read(fixture.ca)), serverName: "kube-apiserver.internal"),
             credentials: .clientCertificate(certificate: .data(try fixture.read(fixture.clientCertificate)),
                                             key: .data(try fixture.read(fixture.clientKey))))
         let answer = try await client.get(.namespaces, name: "x")
@@ -130,7 +131,7 @@ struct TLSTransportTests {
 
     @Test func bearerTokenTravelsOverVerifiedTLS() async throws {
         let fixture = try TLSServerFixture()
-        let client = fixture.client(tls: KubeTLS(certificateAuthority: .file(fixture.ca), serverName: "kube-apiserver.internal"),
+        let client = fixture.client(tls: TLSOptions(certificateAuthority: .file(fixture.ca), serverName: "kube-apiserver.internal"),
                                     credentials: .bearerToken("s3cret"))
         let answer = try await client.get(.namespaces, name: "x")
         #expect(answer["authorized"] == true)
@@ -139,7 +140,7 @@ struct TLSTransportTests {
 
     @Test func serverSignedByAnUnknownCAIsRefused() async throws {
         let fixture = try TLSServerFixture()
-        let client = fixture.client(tls: KubeTLS(serverName: "kube-apiserver.internal"))
+        let client = fixture.client(tls: TLSOptions(serverName: "kube-apiserver.internal"))
         await expectError(try await client.get(.namespaces, name: "x")) {
             if case .transport(let message) = $0 { return message.lowercased().contains("certificate") }
             return false
@@ -148,7 +149,7 @@ struct TLSTransportTests {
 
     @Test func certificateForAnotherNameIsRefusedWithoutTLSServerName() async throws {
         let fixture = try TLSServerFixture()
-        let client = fixture.client(tls: KubeTLS(certificateAuthority: .file(fixture.ca)))
+        let client = fixture.client(tls: TLSOptions(certificateAuthority: .file(fixture.ca)))
         await expectError(try await client.get(.namespaces, name: "x")) {
             if case .transport(let message) = $0 { return message.contains("127.0.0.1") || message.lowercased().contains("certificate") }
             return false
@@ -157,7 +158,7 @@ struct TLSTransportTests {
 
     @Test func insecureSkipVerifyAcceptsAnyServerOnlyWhenAskedTo() async throws {
         let fixture = try TLSServerFixture()
-        let client = fixture.client(tls: KubeTLS(insecureSkipVerify: true))
+        let client = fixture.client(tls: TLSOptions(insecureSkipVerify: true))
         let answer = try await client.get(.namespaces, name: "x")
         #expect(answer["metadata"]?["name"] == "anonymous")
     }

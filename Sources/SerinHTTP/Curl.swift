@@ -5,54 +5,79 @@ import Foundation
 // ordinary requests run on a small process-wide pool of threads that each own one easy handle, reused (and reset)
 // from one transfer to the next so connections to the API server are kept alive; each watch gets a thread and a
 // handle of its own for as long as it streams. Callbacks reach Swift state through an unretained `Transfer` payload
-// that the performing thread keeps alive for the whole transfer. libcurl's failures become `KubeError.transport`
+// that the performing thread keeps alive for the whole transfer. libcurl's failures become `HTTPTransportError`s
 // carrying libcurl's own message.
 
 /// One HTTP exchange, fully resolved: no further I/O is needed to start it except reading PEM files by path,
 /// which libcurl does itself.
-struct CurlRequest: Sendable {
-    var method: String
-    var url: String
-    /// Header lines, `Name: value`.
-    var headers: [String]
-    var body: [UInt8]?
-    var tls: KubeTLS
-    var clientCertificate: (certificate: PEMSource, key: PEMSource)?
-    var basicAuth: (username: String, password: String)?
-    var connectTimeout: Duration
-    /// Nil for watches, which end when the server closes them.
-    var timeout: Duration?
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    /// Header lines, `Name: value`. Never logged: they may carry credentials.
+    public var headers: [String]
+    public var body: [UInt8]?
+    public var tls: TLSOptions
+    public var clientCertificate: (certificate: PEMSource, key: PEMSource)?
+    public var basicAuth: (username: String, password: String)?
+    public var connectTimeout: Duration
+    /// Nil for streams, which end when the server closes them.
+    public var timeout: Duration?
     /// The largest body kept in memory; a larger one aborts the transfer. For streams, bounds only error bodies.
-    var maxBodyBytes: Int
+    public var maxBodyBytes: Int
+
+    public init(method: String, url: String, headers: [String] = [], body: [UInt8]? = nil, tls: TLSOptions = TLSOptions(),
+                clientCertificate: (certificate: PEMSource, key: PEMSource)? = nil,
+                basicAuth: (username: String, password: String)? = nil, connectTimeout: Duration = .seconds(10),
+                timeout: Duration?, maxBodyBytes: Int = 16 << 20) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.tls = tls
+        self.clientCertificate = clientCertificate
+        self.basicAuth = basicAuth
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+    }
 }
 
-struct CurlResponse: Sendable {
-    var status: Int
+public struct HTTPResponse: Sendable {
+    public var status: Int
     /// Header names lowercased; the last value wins.
-    var headers: [String: String]
-    var body: [UInt8]
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// Receives a streaming response on the transfer's thread.
-protocol CurlStreamHandler: AnyObject, Sendable {
-    /// The final status line and headers arrived. Returning false stops the transfer.
+public protocol HTTPStreamHandler: AnyObject, Sendable {
+    /// The final status line and headers arrived.
     func headersReceived(status: Int, headers: [String: String])
     /// A chunk of a 2xx body. Returning false stops the transfer.
     func received(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// The transfer ended: normally (`error` nil), or with a failure. A non-2xx body is passed whole (capped).
-    func finished(status: Int, headers: [String: String], error: KubeError?, errorBody: [UInt8])
+    func finished(status: Int, headers: [String: String], error: HTTPTransportError?, errorBody: [UInt8])
 }
 
 /// A cancellation request shared between a Swift task and the thread performing its transfer.
-final class CancelFlag: @unchecked Sendable {
+public final class TransferCancellation: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
 
-    var isCancelled: Bool { lock.withLock { value } }
-    func cancel() { lock.withLock { value = true } }
+    public init() {}
+
+    public var isCancelled: Bool { lock.withLock { value } }
+    public func cancel() { lock.withLock { value = true } }
 }
 
-enum Curl {
+/// HTTP over libcurl for every adapter that speaks HTTP: the Kubernetes API, Prometheus, webhooks.
+public enum HTTPTransport {
     /// `curl_global_init` exactly once per process, before any handle exists (it is not thread-safe itself).
     private static let initialized: Bool = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
@@ -60,22 +85,22 @@ enum Curl {
 
     /// Performs a request on the shared worker pool; cancelling the calling task aborts the transfer unless
     /// `cancellable` is false (cleanup that must happen during shutdown).
-    static func send(_ request: CurlRequest, cancellable: Bool = true) async throws(KubeError) -> CurlResponse {
-        guard initialized else { throw .transport("libcurl failed to initialise") }
+    public static func send(_ request: HTTPRequest, cancellable: Bool = true) async throws(HTTPTransportError) -> HTTPResponse {
+        guard initialized else { throw .unreachable("libcurl failed to initialise") }
         if cancellable && Task.isCancelled { throw .cancelled }
-        let cancel = CancelFlag()
-        let perform: () async -> Result<CurlResponse, KubeError> = {
+        let cancel = TransferCancellation()
+        let perform: () async -> Result<HTTPResponse, HTTPTransportError> = {
             await withCheckedContinuation { continuation in
                 CurlWorkerPool.shared.submit { handle in
                     guard let handle else {
-                        continuation.resume(returning: .failure(.transport("libcurl could not create a handle")))
+                        continuation.resume(returning: .failure(.unreachable("libcurl could not create a handle")))
                         return
                     }
-                    continuation.resume(returning: Curl.perform(request, handle: handle, cancel: cancel, stream: nil))
+                    continuation.resume(returning: HTTPTransport.perform(request, handle: handle, cancel: cancel, stream: nil))
                 }
             }
         }
-        let result: Result<CurlResponse, KubeError>
+        let result: Result<HTTPResponse, HTTPTransportError>
         if cancellable {
             result = await withTaskCancellationHandler { await perform() } onCancel: { cancel.cancel() }
         } else {
@@ -86,25 +111,25 @@ enum Curl {
 
     /// Starts a streaming transfer on a thread of its own. The handler sees headers, chunks and the end; setting
     /// `cancel` aborts it within about a second (libcurl calls the progress callback at least that often).
-    static func startStream(_ request: CurlRequest, cancel: CancelFlag, handler: CurlStreamHandler) {
+    public static func startStream(_ request: HTTPRequest, cancel: TransferCancellation, handler: HTTPStreamHandler) {
         guard initialized else {
-            handler.finished(status: 0, headers: [:], error: .transport("libcurl failed to initialise"), errorBody: [])
+            handler.finished(status: 0, headers: [:], error: .unreachable("libcurl failed to initialise"), errorBody: [])
             return
         }
         let thread = Thread {
             guard let handle = EasyHandle() else {
-                handler.finished(status: 0, headers: [:], error: .transport("libcurl could not create a handle"), errorBody: [])
+                handler.finished(status: 0, headers: [:], error: .unreachable("libcurl could not create a handle"), errorBody: [])
                 return
             }
             _ = perform(request, handle: handle, cancel: cancel, stream: handler)
         }
-        thread.name = "serin.kube.watch"
+        thread.name = "serin.http.stream"
         thread.start()
     }
 
     /// Runs one transfer synchronously on the current (dedicated) thread.
-    private static func perform(_ request: CurlRequest, handle: EasyHandle, cancel: CancelFlag,
-                                stream: CurlStreamHandler?) -> Result<CurlResponse, KubeError> {
+    private static func perform(_ request: HTTPRequest, handle: EasyHandle, cancel: TransferCancellation,
+                                stream: HTTPStreamHandler?) -> Result<HTTPResponse, HTTPTransportError> {
         let transfer = Transfer(handle: handle.raw, cancel: cancel, maxBodyBytes: request.maxBodyBytes, stream: stream)
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -202,17 +227,18 @@ enum Curl {
         var status = 0
         _ = serin_curl_getinfo_long(handle.raw, CURLINFO_RESPONSE_CODE, &status)
         let headers = transfer.headers
-        let result: Result<CurlResponse, KubeError>
+        let result: Result<HTTPResponse, HTTPTransportError>
         if code == CURLE_OK {
-            result = .success(CurlResponse(status: status, headers: headers, body: transfer.body))
+            result = .success(HTTPResponse(status: status, headers: headers, body: transfer.body))
         } else if transfer.overflowed {
-            result = .failure(.invalidResponse("the response body is larger than the \(request.maxBodyBytes)-byte limit"))
+            result = .failure(.bodyTooLarge(limit: request.maxBodyBytes))
         } else if cancel.isCancelled || transfer.stoppedByHandler && code != CURLE_OPERATION_TIMEDOUT {
             result = .failure(.cancelled)
         } else {
             let detail = String(cString: errorBuffer)
             let summary = String(cString: curl_easy_strerror(code))
-            result = .failure(.transport(detail.isEmpty ? summary : "\(summary): \(detail)"))
+            let message = detail.isEmpty ? summary : "\(summary): \(detail)"
+            result = .failure(code == CURLE_OPERATION_TIMEDOUT ? .timedOut(message) : .unreachable(message))
         }
         if let stream {
             switch result {
@@ -251,9 +277,9 @@ final class EasyHandle {
 /// The state a transfer's callbacks share, used only from the performing thread (plus the thread-safe cancel flag).
 private final class Transfer {
     let handle: UnsafeMutableRawPointer
-    let cancel: CancelFlag
+    let cancel: TransferCancellation
     let maxBodyBytes: Int
-    let stream: CurlStreamHandler?
+    let stream: HTTPStreamHandler?
     var headers: [String: String] = [:]
     var body: [UInt8] = []
     var overflowed = false
@@ -261,7 +287,7 @@ private final class Transfer {
     /// True once the final headers said 2xx and a stream handler takes the body.
     var streaming = false
 
-    init(handle: UnsafeMutableRawPointer, cancel: CancelFlag, maxBodyBytes: Int, stream: CurlStreamHandler?) {
+    init(handle: UnsafeMutableRawPointer, cancel: TransferCancellation, maxBodyBytes: Int, stream: HTTPStreamHandler?) {
         self.handle = handle
         self.cancel = cancel
         self.maxBodyBytes = maxBodyBytes
@@ -353,7 +379,7 @@ final class CurlWorkerPool: @unchecked Sendable {
         let index = threads
         threads += 1
         let thread = Thread { [self] in work() }
-        thread.name = "serin.kube.curl.\(index)"
+        thread.name = "serin.http.\(index)"
         thread.start()
     }
 
