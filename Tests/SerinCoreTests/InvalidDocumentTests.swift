@@ -80,7 +80,7 @@ struct InvalidDocumentTests {
                 max_failed_checks: 3
             """#,
             expected: [
-                #"12:5: error: spec.rollout.max_failed_checks: unknown field "max_failed_checks", expected one of strategy, steps, interval, maxFailedChecks, minRequests, progressDeadline, gates, approval; did you mean "maxFailedChecks"?"#,
+                #"12:5: error: spec.rollout.max_failed_checks: unknown field "max_failed_checks", expected one of strategy, steps, interval, maxFailedChecks, maxInconclusiveChecks, minRequests, progressDeadline, gates, approval; did you mean "maxFailedChecks"?"#,
             ]
         ),
         InvalidDocumentCase(

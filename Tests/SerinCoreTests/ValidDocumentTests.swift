@@ -82,6 +82,7 @@ struct ValidDocumentTests {
             steps: [10, 25, 50, 100]
             interval: 1m
             maxFailedChecks: 2
+            maxInconclusiveChecks: 5
             minRequests: 20
             progressDeadline: 10m
             gates: []

@@ -283,7 +283,7 @@ struct ModelDeploymentDecoder {
     // MARK: rollout
 
     private mutating func decodeRollout(_ node: YAMLNode, _ path: FieldPath) -> RolloutSpec? {
-        let known = ["strategy", "steps", "interval", "maxFailedChecks", "minRequests", "progressDeadline", "gates", "approval"]
+        let known = ["strategy", "steps", "interval", "maxFailedChecks", "maxInconclusiveChecks", "minRequests", "progressDeadline", "gates", "approval"]
         guard let fields = reader.object(node, path, fields: known, expected: "a mapping with strategy, steps and gates") else { return nil }
         let strategy = fields["strategy"].map { reader.choice($0, fields.path("strategy"), of: RolloutStrategy.self) } ?? SpecDefaults.strategy
         var steps: [Int]? = SpecDefaults.steps
@@ -305,6 +305,9 @@ struct ModelDeploymentDecoder {
         let maxFailedChecks = fields["maxFailedChecks"].map {
             reader.integer($0, fields.path("maxFailedChecks"), in: 1...1_000, expected: "a whole number of checks from 1 to 1000")
         } ?? SpecDefaults.maxFailedChecks
+        let maxInconclusiveChecks = fields["maxInconclusiveChecks"].map {
+            reader.integer($0, fields.path("maxInconclusiveChecks"), in: 1...1_000, expected: "a whole number of checks from 1 to 1000")
+        } ?? SpecDefaults.maxInconclusiveChecks
         let minRequests = fields["minRequests"].map {
             reader.integer($0, fields.path("minRequests"), in: 0...Int(Int32.max), expected: "a whole number of requests, 0 or more")
         } ?? SpecDefaults.minRequests
@@ -316,9 +319,10 @@ struct ModelDeploymentDecoder {
         if let node = fields["approval"], let steps {
             approval = decodeApproval(node, fields.path("approval"), steps: steps, strategy: strategy)
         }
-        guard let strategy, let steps, let interval, let maxFailedChecks, let minRequests, let progressDeadline,
+        guard let strategy, let steps, let interval, let maxFailedChecks, let maxInconclusiveChecks, let minRequests, let progressDeadline,
               let gates, let approval else { return nil }
         return RolloutSpec(strategy: strategy, steps: steps, interval: interval, maxFailedChecks: maxFailedChecks,
+                           maxInconclusiveChecks: maxInconclusiveChecks,
                            minRequests: minRequests, progressDeadline: progressDeadline, gates: gates, approval: approval)
     }
 

@@ -50,6 +50,7 @@ enum DeploymentDiff {
         compare(rollout / "steps") { $0.spec.rollout.steps }
         compare(rollout / "interval") { $0.spec.rollout.interval }
         compare(rollout / "maxFailedChecks") { $0.spec.rollout.maxFailedChecks }
+        compare(rollout / "maxInconclusiveChecks") { $0.spec.rollout.maxInconclusiveChecks }
         compare(rollout / "minRequests") { $0.spec.rollout.minRequests }
         compare(rollout / "progressDeadline") { $0.spec.rollout.progressDeadline }
         compare(rollout / "gates") { $0.spec.rollout.gates }

@@ -89,6 +89,7 @@ extension RolloutSpec {
         pairs += [
             ("interval", .string(interval.description)),
             ("maxFailedChecks", .integer(maxFailedChecks)),
+            ("maxInconclusiveChecks", .integer(maxInconclusiveChecks)),
             ("minRequests", .integer(minRequests)),
             ("progressDeadline", .string(progressDeadline.description)),
             ("gates", .list(gates.map(\.yamlValue))),

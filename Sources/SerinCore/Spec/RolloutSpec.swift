@@ -7,6 +7,9 @@ public struct RolloutSpec: Sendable, Hashable {
     public var interval: SpecDuration
     /// Consecutive failed checks of one gate that roll the version back.
     public var maxFailedChecks: Int
+    /// Consecutive inconclusive checks of one gate (no data, too few requests, metrics unreachable) that fail the
+    /// rollout: missing evidence never promotes, and it does not hang forever either.
+    public var maxInconclusiveChecks: Int
     /// Requests a step must see per interval for metric gates to count; fewer is inconclusive, never a pass.
     public var minRequests: Int
     /// How long a version's workload may take to become ready before the rollout fails.
@@ -16,12 +19,14 @@ public struct RolloutSpec: Sendable, Hashable {
 
     public init(strategy: RolloutStrategy = SpecDefaults.strategy, steps: [Int] = SpecDefaults.steps,
                 interval: SpecDuration = SpecDefaults.interval, maxFailedChecks: Int = SpecDefaults.maxFailedChecks,
+                maxInconclusiveChecks: Int = SpecDefaults.maxInconclusiveChecks,
                 minRequests: Int = SpecDefaults.minRequests, progressDeadline: SpecDuration = SpecDefaults.progressDeadline,
                 gates: [Gate] = [], approval: ApprovalSpec? = nil) {
         self.strategy = strategy
         self.steps = steps
         self.interval = interval
         self.maxFailedChecks = maxFailedChecks
+        self.maxInconclusiveChecks = maxInconclusiveChecks
         self.minRequests = minRequests
         self.progressDeadline = progressDeadline
         self.gates = gates

@@ -10,6 +10,7 @@ public enum SpecDefaults {
     public static let steps = [10, 25, 50, 100]
     public static let interval = SpecDuration.minutes(1)
     public static let maxFailedChecks = 2
+    public static let maxInconclusiveChecks = 5
     public static let minRequests = 20
     public static let progressDeadline = SpecDuration.minutes(10)
     public static let latencyQuantile = 0.99
