@@ -137,7 +137,7 @@ struct RolloutStatusTests {
             .replacingFirst("startedAt: 2026-11-29T02:20:52Z", with: "startedAt: yesterday")
         #expect(errors(text) == [
             "2:7: error: kind: found \"ModelDeployment\", expected RolloutStatus",
-            "5:10: error: status.phase: found \"progressing\", expected one of Pending, Progressing, AwaitingApproval, Promoting, Succeeded, RollingBack, Failed; did you mean \"Progressing\"?",
+            "5:10: error: status.phase: found \"progressing\", expected one of Pending, Progressing, AwaitingApproval, Promoting, Succeeded, RollingBack, Failed, Removed; did you mean \"Progressing\"?",
             "6:17: error: status.canaryWeight: found 150, expected a whole percentage from 0 to 100",
             "8:14: error: status.startedAt: found \"yesterday\", expected an RFC 3339 time such as 2026-11-29T02:20:52Z",
         ])

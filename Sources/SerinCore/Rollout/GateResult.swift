@@ -26,9 +26,13 @@ public struct GateResult: Sendable, Hashable {
     /// How many checks of this gate in a row have failed, this one included; the rollout rolls back when it
     /// reaches the spec's `maxFailedChecks`.
     public var consecutiveFailures: Int
+    /// How many checks of this gate in a row were inconclusive, this one included; the rollout fails when it
+    /// reaches the spec's `maxInconclusiveChecks`.
+    public var consecutiveInconclusive: Int
 
     public init(name: String, statistic: String? = nil, verdict: Verdict, value: Double?, unit: String? = nil,
-                threshold: String, query: String? = nil, message: String? = nil, consecutiveFailures: Int = 0) {
+                threshold: String, query: String? = nil, message: String? = nil, consecutiveFailures: Int = 0,
+                consecutiveInconclusive: Int = 0) {
         self.name = name
         self.statistic = statistic
         self.verdict = verdict
@@ -38,6 +42,7 @@ public struct GateResult: Sendable, Hashable {
         self.query = query
         self.message = message
         self.consecutiveFailures = consecutiveFailures
+        self.consecutiveInconclusive = consecutiveInconclusive
     }
 
     /// A result for `gate`, with the statistic, unit, threshold and query taken from its spec so that every gate

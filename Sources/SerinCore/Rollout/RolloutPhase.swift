@@ -15,7 +15,9 @@ public enum RolloutPhase: String, Sendable, Hashable, CaseIterable {
     case RollingBack
     /// The rollout ended without promoting the new version; the stable version serves all traffic.
     case Failed
+    /// The model was removed from Git and its workloads deleted; the status file stays as the last entry of its history.
+    case Removed
 
     /// Whether the rollout is over: nothing changes until the desired state does.
-    public var isTerminal: Bool { self == .Succeeded || self == .Failed }
+    public var isTerminal: Bool { self == .Succeeded || self == .Failed || self == .Removed }
 }

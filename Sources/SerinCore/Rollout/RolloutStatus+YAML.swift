@@ -5,8 +5,12 @@ extension RolloutStatus {
         var status: [(String, YAMLValue)] = [("phase", .string(phase.rawValue))]
         if let stableVersion { status.append(("stableVersion", .string(stableVersion))) }
         if let canaryVersion { status.append(("canaryVersion", .string(canaryVersion))) }
+        if let stableDigest { status.append(("stableDigest", .string(stableDigest))) }
+        if let canaryDigest { status.append(("canaryDigest", .string(canaryDigest))) }
+        if let specDigest { status.append(("specDigest", .string(specDigest))) }
         status.append(("canaryWeight", .integer(canaryWeight)))
         if let stepIndex { status.append(("stepIndex", .integer(stepIndex))) }
+        if let intervalStartedAt { status.append(("intervalStartedAt", .string(intervalStartedAt.description))) }
         status += [
             ("desiredCommit", .string(desiredCommit)),
             ("reason", .string(reason)),
@@ -37,6 +41,7 @@ extension GateResult {
         if let query { pairs.append(("query", .string(query))) }
         if let message { pairs.append(("message", .string(message))) }
         pairs.append(("consecutiveFailures", .integer(consecutiveFailures)))
+        if consecutiveInconclusive > 0 { pairs.append(("consecutiveInconclusive", .integer(consecutiveInconclusive))) }
         return .mapping(pairs)
     }
 }

@@ -73,6 +73,10 @@ struct RolloutStatusDecoder {
         }
         let stableVersion = fields["stableVersion"].map { version($0, fields.path("stableVersion")) }
         let canaryVersion = fields["canaryVersion"].map { version($0, fields.path("canaryVersion")) }
+        let stableDigest = fields["stableDigest"].map { digest($0, fields.path("stableDigest")) }
+        let canaryDigest = fields["canaryDigest"].map { digest($0, fields.path("canaryDigest")) }
+        let specDigest = fields["specDigest"].map { digest($0, fields.path("specDigest")) }
+        let intervalStartedAt = fields["intervalStartedAt"].map { time($0, fields.path("intervalStartedAt")) }
         let canaryWeight = reader.required(fields, "canaryWeight", expected: "a whole percentage from 0 to 100").flatMap {
             reader.integer($0, fields.path("canaryWeight"), in: 0...100, expected: "a whole percentage from 0 to 100")
         }
@@ -87,10 +91,12 @@ struct RolloutStatusDecoder {
         let updatedAt = reader.required(fields, "updatedAt", expected: Self.timeRule).flatMap { time($0, fields.path("updatedAt")) }
         let gates = fields["gates"].map { decodeGates($0, fields.path("gates")) } ?? []
         guard let key, let phase, stableVersion != .some(nil), canaryVersion != .some(nil), let canaryWeight,
+              stableDigest != .some(nil), canaryDigest != .some(nil), specDigest != .some(nil), intervalStartedAt != .some(nil),
               stepIndex != .some(nil), let desiredCommit, let reason, let startedAt, let updatedAt, let gates else { return nil }
         return RolloutStatus(key: key, phase: phase, stableVersion: stableVersion ?? nil, canaryVersion: canaryVersion ?? nil,
-                             canaryWeight: canaryWeight, stepIndex: stepIndex ?? nil, gates: gates, desiredCommit: desiredCommit,
-                             reason: reason, startedAt: startedAt, updatedAt: updatedAt)
+                             stableDigest: stableDigest ?? nil, canaryDigest: canaryDigest ?? nil, specDigest: specDigest ?? nil,
+                             canaryWeight: canaryWeight, stepIndex: stepIndex ?? nil, intervalStartedAt: intervalStartedAt ?? nil,
+                             gates: gates, desiredCommit: desiredCommit, reason: reason, startedAt: startedAt, updatedAt: updatedAt)
     }
 
     private mutating func decodeGates(_ node: YAMLNode, _ path: FieldPath) -> [GateResult]? {
@@ -120,12 +126,23 @@ struct RolloutStatusDecoder {
         let consecutiveFailures = fields["consecutiveFailures"].map {
             reader.integer($0, fields.path("consecutiveFailures"), in: 0...Int(Int32.max), expected: "a count, 0 or more")
         } ?? 0
+        let consecutiveInconclusive = fields["consecutiveInconclusive"].map {
+            reader.integer($0, fields.path("consecutiveInconclusive"), in: 0...Int(Int32.max), expected: "a count, 0 or more")
+        } ?? 0
         guard let name, statistic != .some(nil), let verdict, value != .some(nil), unit != .some(nil), let threshold,
-              query != .some(nil), message != .some(nil), let consecutiveFailures else { return nil }
+              query != .some(nil), message != .some(nil), let consecutiveFailures, let consecutiveInconclusive else { return nil }
         return GateResult(name: name, statistic: statistic ?? nil, verdict: verdict, value: value ?? nil, unit: unit ?? nil,
                           threshold: threshold, query: query ?? nil, message: message ?? nil,
-                          consecutiveFailures: consecutiveFailures)
+                          consecutiveFailures: consecutiveFailures, consecutiveInconclusive: consecutiveInconclusive)
     }
+
+    private mutating func digest(_ node: YAMLNode, _ path: FieldPath) -> String? {
+        reader.text(node, path, expected: Self.digestRule, problem: { text in
+            text.count == 16 && text.allSatisfy({ $0.isASCII && $0.isHexDigit && !$0.isUppercase }) ? nil : Self.digestRule
+        })
+    }
+
+    private static let digestRule = "a digest of 16 lowercase hexadecimal digits"
 
     private mutating func version(_ node: YAMLNode, _ path: FieldPath) -> String? {
         reader.text(node, path, expected: "a version", problem: Names.versionProblem)

@@ -17,6 +17,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Whole seconds since the epoch, rounded down: what a git commit's time holds.
     public var secondsSinceEpoch: Int64 { floorDivide(millisecondsSinceEpoch, 1_000) }
 
+    public static func + (lhs: Timestamp, rhs: SpecDuration) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: lhs.millisecondsSinceEpoch + rhs.milliseconds)
+    }
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }

@@ -20,14 +20,19 @@ extension ObjectMetadata {
     }
 }
 
+extension ModelSource {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = [("name", .string(name)), ("version", .string(version)), ("uri", .string(uri.text))]
+        if let format { pairs.append(("format", .string(format.rawValue))) }
+        if let digest { pairs.append(("digest", .string(digest.description))) }
+        return .mapping(pairs)
+    }
+}
+
 extension ModelDeploymentSpec {
     var yamlValue: YAMLValue {
-        var modelPairs: [(String, YAMLValue)] = [("name", .string(model.name)), ("version", .string(model.version)),
-                                                 ("uri", .string(model.uri.text))]
-        if let format = model.format { modelPairs.append(("format", .string(format.rawValue))) }
-        if let digest = model.digest { modelPairs.append(("digest", .string(digest.description))) }
-        return .mapping([
-            ("model", .mapping(modelPairs)),
+        .mapping([
+            ("model", model.yamlValue),
             ("runtime", runtime.yamlValue),
             ("replicas", .integer(replicas)),
             ("traffic", traffic.yamlValue),
