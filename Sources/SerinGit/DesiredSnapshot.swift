@@ -8,6 +8,8 @@ public struct DesiredSnapshot: Sendable {
     public var parsedFiles: Int
     /// Manifest files under the deployments root at this commit.
     public var fileCount: Int
+    /// The approvals committed under `approvals/` at this commit.
+    public var approvals: Approvals = Approvals()
 }
 
 /// What one sync did.

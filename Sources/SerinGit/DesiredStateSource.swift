@@ -126,6 +126,10 @@ public actor DesiredStateSource {
             guard let rootTree = try repository.subtree(tree, at: root) else {
                 return TreeReading(rootTree: nil, forcePushed: forcePushed, deleted: [])
             }
+            var approvalPaths: [String] = []
+            if let approvalsTree = try repository.subtree(tree, at: Approvals.directory) {
+                approvalPaths = try repository.files(in: approvalsTree).keys.sorted()
+            }
             var changed: [String: ObjectID] = [:]
             var deleted: [String] = []
             if let previousRoot {
@@ -143,7 +147,8 @@ public actor DesiredStateSource {
             for (path, blob) in changed {
                 decoded[path] = try repository.decodeManifest(blob, path: SourceFile.path(path, under: root), limits: limits)
             }
-            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, deleted: deleted, decoded: decoded)
+            return TreeReading(rootTree: rootTree, forcePushed: forcePushed, deleted: deleted, decoded: decoded,
+                               approvals: Approvals(paths: approvalPaths))
         }
 
         guard let rootTree = reading.rootTree else {
@@ -163,7 +168,13 @@ public actor DesiredStateSource {
         syncedRoot = rootTree
 
         let decoding = assembly.decoding
-        let snapshot = DesiredSnapshot(commit: tip, decoding: decoding, parsedFiles: reading.decoded.count, fileCount: assembly.fileCount)
+        let snapshot = DesiredSnapshot(commit: tip, decoding: decoding, parsedFiles: reading.decoded.count, fileCount: assembly.fileCount,
+                                       approvals: reading.approvals)
+        if !reading.approvals.ignored.isEmpty {
+            logger.warning("files under approvals/ that name no model version are ignored",
+                           metadata: ["paths": "\(reading.approvals.ignored.joined(separator: ", "))",
+                                      "expected": "approvals/<namespace>/<name>/<version>"])
+        }
         if reading.forcePushed {
             logger.warning("the desired branch was force-pushed", metadata: ["branch": "\(configuration.branch)", "commit": "\(tip.short)"])
         }
@@ -186,6 +197,7 @@ private struct TreeReading: Sendable {
     var forcePushed: Bool
     var deleted: [String]
     var decoded: [String: DecodedFile] = [:]
+    var approvals = Approvals()
 }
 
 /// A wake-up that is never lost: `fire()` resumes the task waiting in `wait()`, or, when none waits, makes the next

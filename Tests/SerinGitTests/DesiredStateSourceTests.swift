@@ -186,3 +186,30 @@ struct DamagedMirrorTests {
         #expect(snapshot.decoding.state.deployments.first?.spec.model.version == "2")
     }
 }
+
+@Suite("Approvals committed to the desired branch")
+struct ApprovalSourceTests {
+    @Test func approvalFilesMergedToTheBranchApproveThatVersionOfThatModel() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("one model")
+        let mirror = try await repository.mirror()
+        let source = DesiredStateSource(mirror: mirror, configuration: .init(branch: "main", root: "deployments"),
+                                        logger: DeploymentsRepository.quiet)
+        let iris = DeploymentKey(namespace: "ml", name: "iris")
+        #expect(await source.sync().desired?.approvals.versions(of: iris) == [])
+
+        try repository.write("approvals/ml/iris/2", "approved after the offline evaluation\n")
+        try repository.write("approvals/ml/fraud/7", "")
+        try repository.write("approvals/README.md", "how to approve")
+        try repository.commitAndPush("approve iris v2")
+        let snapshot = await source.sync().desired
+        #expect(snapshot?.approvals.versions(of: iris) == ["2"])
+        #expect(snapshot?.approvals.versions(of: DeploymentKey(namespace: "ml", name: "fraud")) == ["7"])
+        #expect(snapshot?.approvals.ignored == ["README.md"])
+
+        try repository.remove("approvals/ml/iris/2")
+        try repository.commitAndPush("withdraw the approval of iris v2")
+        #expect(await source.sync().desired?.approvals.versions(of: iris) == [])
+    }
+}
