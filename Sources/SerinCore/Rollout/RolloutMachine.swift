@@ -492,7 +492,7 @@ private struct Step {
     }
 
     func approvalPath(_ desired: ModelDeployment, _ canary: ServingRevision) -> String {
-        "approvals/\(desired.key.namespace)/\(desired.key.name)/\(canary.version)"
+        Approvals.path(for: desired.key, version: canary.version)
     }
 }
 
