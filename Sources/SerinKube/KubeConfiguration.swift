@@ -104,33 +104,25 @@ extension KubeConfiguration {
     /// The directory Kubernetes mounts a pod's service-account token, CA and namespace into.
     public static let defaultServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-    /// The configuration client-go would pick: `$KUBECONFIG` when set, else in-cluster when
-    /// `KUBERNETES_SERVICE_HOST` is set, else `~/.kube/config`.
+    /// The configuration client-go would pick: `$KUBECONFIG` when set (a `:`-separated list of files, merged as
+    /// kubectl merges them), else in-cluster when `KUBERNETES_SERVICE_HOST` is set, else `~/.kube/config`.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
                             context: String? = nil,
                             serviceAccountDirectory: String = defaultServiceAccountDirectory) throws(KubeConfigError) -> KubeConfiguration {
-        if let path = kubeconfigPath(environment: environment, explicitOnly: true) {
-            return try kubeconfig(path: path, context: context)
+        let listed = (environment["KUBECONFIG"] ?? "").split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+        if !listed.isEmpty {
+            return try kubeconfig(paths: listed, context: context)
         }
         if environment["KUBERNETES_SERVICE_HOST"].map({ !$0.isEmpty }) == true {
             return try inCluster(environment: environment, serviceAccountDirectory: serviceAccountDirectory)
         }
-        guard let path = kubeconfigPath(environment: environment, explicitOnly: false) else {
-            throw KubeConfigError(file: "~/.kube/config", message:
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let path = home + "/.kube/config"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw KubeConfigError(file: path, message:
                 "no Kubernetes configuration found: set KUBECONFIG, run inside a pod, or create ~/.kube/config")
         }
         return try kubeconfig(path: path, context: context)
-    }
-
-    /// `$KUBECONFIG`'s first entry, or `~/.kube/config` unless `explicitOnly`.
-    static func kubeconfigPath(environment: [String: String], explicitOnly: Bool) -> String? {
-        if let list = environment["KUBECONFIG"],
-           let first = list.split(separator: ":", omittingEmptySubsequences: true).first {
-            return String(first)
-        }
-        if explicitOnly { return nil }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return home + "/.kube/config"
     }
 
     /// The configuration of a pod: the API server from `KUBERNETES_SERVICE_HOST`/`_PORT` (an IPv6 address is
@@ -171,17 +163,130 @@ extension KubeConfiguration {
 
     /// Reads a kubeconfig file and resolves its current context (or `context`, when given).
     public static func kubeconfig(path: String, context: String? = nil) throws(KubeConfigError) -> KubeConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KubeConfigError(file: path, message: "cannot read the kubeconfig: the file is missing or unreadable")
+        try kubeconfig(paths: [path], context: context)
+    }
+
+    /// Reads several kubeconfig files as one, the way kubectl merges `$KUBECONFIG`: the first file that sets
+    /// `current-context` decides it, and where two files define a cluster, user or context of the same name, the
+    /// first file's wins. Files that do not exist are skipped, unless none does. Relative paths in an entry resolve
+    /// against the directory of the file that defines it.
+    public static func kubeconfig(paths: [String], context: String? = nil) throws(KubeConfigError) -> KubeConfiguration {
+        var files: [KubeconfigFile] = []
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw KubeConfigError(file: path, message: "cannot read the kubeconfig: the file is unreadable")
+            }
+            files.append(try KubeconfigFile(text: Array(data), path: path, directory: (path as NSString).deletingLastPathComponent))
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        return try kubeconfig(text: Array(data), path: path, directory: directory, context: context)
+        guard !files.isEmpty else {
+            let names = paths.joined(separator: ":")
+            throw KubeConfigError(file: names, message: paths.count == 1
+                ? "cannot read the kubeconfig: the file is missing or unreadable"
+                : "none of the kubeconfig files exists")
+        }
+        return try KubeconfigResolver(files: files).resolve(context: context)
     }
 
     /// Parses kubeconfig text. `path` names the file in errors; relative file references resolve against `directory`.
     public static func kubeconfig(text: [UInt8], path: String, directory: String, context: String? = nil) throws(KubeConfigError) -> KubeConfiguration {
-        var reader = KubeconfigReader(file: path, directory: directory)
-        return try reader.read(text, context: context)
+        try KubeconfigResolver(files: [KubeconfigFile(text: text, path: path, directory: directory)]).resolve(context: context)
+    }
+}
+
+/// One parsed kubeconfig file.
+private struct KubeconfigFile {
+    let reader: KubeconfigReader
+    let top: Mapping
+
+    init(text: [UInt8], path: String, directory: String) throws(KubeConfigError) {
+        reader = KubeconfigReader(file: path, directory: directory)
+        let stream = YAMLReader.read(text)
+        if let error = stream.error {
+            throw KubeConfigError(file: path, mark: error.mark, message: error.message + (error.hint.map { "; \($0)" } ?? ""))
+        }
+        guard let root = stream.documents.first?.root, case .mapping(let pairs) = root.content else {
+            throw KubeConfigError(file: path, message: "the kubeconfig is empty or not a mapping; expected clusters, users and contexts")
+        }
+        top = Mapping(pairs: pairs, node: root)
+    }
+}
+
+/// Resolves the selected context across one or more files, first definition winning.
+private struct KubeconfigResolver {
+    let files: [KubeconfigFile]
+
+    func resolve(context requested: String?) throws(KubeConfigError) -> KubeConfiguration {
+        let contextName: String
+        var contextField = "current-context"
+        if let requested {
+            contextName = requested
+            contextField = "contexts"
+        } else {
+            var current: String?
+            for file in files {
+                if let value = try file.reader.string(file.top, "current-context", path: "current-context"), !value.isEmpty {
+                    current = value
+                    break
+                }
+            }
+            guard let current else {
+                let first = files[0]
+                throw first.reader.fail("current-context", first.top.node,
+                                        "is not set; set it (kubectl config use-context NAME) or choose a context explicitly")
+            }
+            contextName = current
+        }
+
+        let context = try named(list: "contexts", item: "context", name: contextName, referencedBy: (files[0].reader, contextField))
+        let contextMap = try context.reader.mapping(context.node, context.path)
+        guard let clusterName = try context.reader.string(contextMap, "cluster", path: context.path + ".cluster"), !clusterName.isEmpty else {
+            throw context.reader.fail(context.path + ".cluster", context.node, "is missing; a context must name a cluster")
+        }
+        let userName = try context.reader.string(contextMap, "user", path: context.path + ".user")
+        let namespace = try context.reader.string(contextMap, "namespace", path: context.path + ".namespace")
+            .flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+
+        let cluster = try named(list: "clusters", item: "cluster", name: clusterName, referencedBy: (context.reader, context.path + ".cluster"))
+        let (server, tls) = try cluster.reader.cluster(try cluster.reader.mapping(cluster.node, cluster.path), node: cluster.node, path: cluster.path)
+
+        var credentials = KubeCredentials.none
+        if let userName, !userName.isEmpty {
+            let user = try named(list: "users", item: "user", name: userName, referencedBy: (context.reader, context.path + ".user"))
+            credentials = try user.reader.credentials(try user.reader.mapping(user.node, user.path), node: user.node, path: user.path)
+        }
+        let source = files.count == 1 ? files[0].reader.file : files.map(\.reader.file).joined(separator: ":")
+        return KubeConfiguration(server: server, namespace: namespace, tls: tls, credentials: credentials,
+                                 source: "\(source) (context \(contextName))")
+    }
+
+    /// The first `list[i].item` named `name` in any file, with the file that defines it.
+    func named(list: String, item: String, name: String, referencedBy: (reader: KubeconfigReader, field: String))
+        throws(KubeConfigError) -> (reader: KubeconfigReader, node: YAMLNode, path: String) {
+        var known: [String] = []
+        var firstList: YAMLNode?
+        for file in files {
+            guard let listNode = file.top.value(list), !listNode.isNull else { continue }
+            firstList = firstList ?? listNode
+            guard case .sequence(let entries) = listNode.content else {
+                throw file.reader.fail(list, listNode, "expected a list of {name, \(item)} entries")
+            }
+            for (index, entry) in entries.enumerated() {
+                let entryPath = "\(list)[\(index)]"
+                let map = try file.reader.mapping(entry, entryPath)
+                let entryName = try file.reader.string(map, "name", path: entryPath + ".name") ?? ""
+                known.append(entryName)
+                guard entryName == name else { continue }
+                guard let itemNode = map.value(item), !itemNode.isNull else {
+                    throw file.reader.fail(entryPath + "." + item, entry, "is missing")
+                }
+                return (file.reader, itemNode, entryPath + "." + item)
+            }
+        }
+        guard firstList != nil else {
+            throw referencedBy.reader.fail(list, nil, "is missing; \(referencedBy.field) refers to \"\(name)\"")
+        }
+        let names = known.isEmpty ? "none" : known.map { "\"\($0)\"" }.joined(separator: ", ")
+        throw referencedBy.reader.fail(referencedBy.field, nil, "names \"\(name)\", which is not among \(list) (found \(names))")
     }
 }
 
@@ -194,38 +299,8 @@ private struct KubeconfigReader {
         KubeConfigError(file: file, field: field, mark: node?.mark, message: message)
     }
 
-    mutating func read(_ text: [UInt8], context requested: String?) throws(KubeConfigError) -> KubeConfiguration {
-        let stream = YAMLReader.read(text)
-        if let error = stream.error {
-            throw KubeConfigError(file: file, mark: error.mark, message: error.message + (error.hint.map { "; \($0)" } ?? ""))
-        }
-        guard let root = stream.documents.first?.root, case .mapping(let pairs) = root.content else {
-            throw KubeConfigError(file: file, message: "the kubeconfig is empty or not a mapping; expected clusters, users and contexts")
-        }
-        let top = Mapping(pairs: pairs, node: root)
-
-        let contextName: String
-        var contextField = "current-context"
-        if let requested {
-            contextName = requested
-            contextField = "contexts"
-        } else {
-            guard let current = try string(top, "current-context", path: "current-context"), !current.isEmpty else {
-                throw fail("current-context", root, "is not set; set it (kubectl config use-context NAME) or choose a context explicitly")
-            }
-            contextName = current
-        }
-
-        let (contextNode, contextPath) = try named(top, list: "contexts", item: "context", name: contextName, referencedBy: contextField)
-        let contextMap = try mapping(contextNode, contextPath)
-        guard let clusterName = try string(contextMap, "cluster", path: contextPath + ".cluster"), !clusterName.isEmpty else {
-            throw fail(contextPath + ".cluster", contextNode, "is missing; a context must name a cluster")
-        }
-        let userName = try string(contextMap, "user", path: contextPath + ".user")
-        let namespace = try string(contextMap, "namespace", path: contextPath + ".namespace").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-
-        let (clusterNode, clusterPath) = try named(top, list: "clusters", item: "cluster", name: clusterName, referencedBy: contextPath + ".cluster")
-        let cluster = try mapping(clusterNode, clusterPath)
+    /// The server and TLS settings of a `clusters[i].cluster` entry.
+    func cluster(_ cluster: Mapping, node clusterNode: YAMLNode, path clusterPath: String) throws(KubeConfigError) -> (String, TLSOptions) {
         guard let server = try string(cluster, "server", path: clusterPath + ".server"), !server.isEmpty else {
             throw fail(clusterPath + ".server", clusterNode, "is missing; expected the API server's URL, e.g. https://host:6443")
         }
@@ -245,14 +320,7 @@ private struct KubeconfigReader {
             }
         }
         tls.serverName = try string(cluster, "tls-server-name", path: clusterPath + ".tls-server-name").flatMap { $0.isEmpty ? nil : $0 }
-
-        var credentials = KubeCredentials.none
-        if let userName, !userName.isEmpty {
-            let (userNode, userPath) = try named(top, list: "users", item: "user", name: userName, referencedBy: contextPath + ".user")
-            credentials = try self.credentials(try mapping(userNode, userPath), node: userNode, path: userPath)
-        }
-        return KubeConfiguration(server: server, namespace: namespace, tls: tls, credentials: credentials,
-                                 source: "\(file) (context \(contextName))")
+        return (server, tls)
     }
 
     func credentials(_ user: Mapping, node: YAMLNode, path: String) throws(KubeConfigError) -> KubeCredentials {
@@ -313,30 +381,6 @@ private struct KubeconfigReader {
         if path.hasPrefix("/") || directory.isEmpty { return path }
         if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst(1) }
         return directory + "/" + path
-    }
-
-    /// Finds `list[i]` whose `name` is `name` and returns its `item` node and field path.
-    func named(_ top: Mapping, list: String, item: String, name: String, referencedBy: String) throws(KubeConfigError) -> (YAMLNode, String) {
-        guard let listNode = top.value(list), !listNode.isNull else {
-            throw fail(list, top.node, "is missing; \(referencedBy) refers to \"\(name)\"")
-        }
-        guard case .sequence(let entries) = listNode.content else {
-            throw fail(list, listNode, "expected a list of {name, \(item)} entries")
-        }
-        var known: [String] = []
-        for (index, entry) in entries.enumerated() {
-            let entryPath = "\(list)[\(index)]"
-            let map = try mapping(entry, entryPath)
-            let entryName = try string(map, "name", path: entryPath + ".name") ?? ""
-            known.append(entryName)
-            guard entryName == name else { continue }
-            guard let itemNode = map.value(item), !itemNode.isNull else {
-                throw fail(entryPath + "." + item, entry, "is missing")
-            }
-            return (itemNode, entryPath + "." + item)
-        }
-        let names = known.isEmpty ? "none" : known.map { "\"\($0)\"" }.joined(separator: ", ")
-        throw fail(referencedBy, listNode, "names \"\(name)\", which is not among \(list) (found \(names))")
     }
 
     func mapping(_ node: YAMLNode, _ path: String) throws(KubeConfigError) -> Mapping {

@@ -253,7 +253,7 @@ struct KubeconfigParsingTests {
         }
     }
 
-    @Test func kubeconfigEnvironmentVariableTakesTheFirstFileOfTheList() throws {
+    @Test func kubeconfigEnvironmentVariableWinsOverInClusterAndSkipsMissingFiles() throws {
         let scratch = try ScratchDirectory()
         let first = try scratch.write("first", """
             current-context: c
@@ -262,6 +262,48 @@ struct KubeconfigParsingTests {
             """)
         let config = try KubeConfiguration.load(environment: ["KUBECONFIG": "\(first):/nonexistent/second", "KUBERNETES_SERVICE_HOST": "10.0.0.1"])
         #expect(config.server == "https://first:6443")
+    }
+
+    @Test func kubeconfigListsMergeWithTheFirstDefinitionWinning() throws {
+        let scratch = try ScratchDirectory()
+        // Contexts in one file, clusters in another, users in a third with a relative token file: kubectl's usual
+        // split. The second file's "k" cluster and current-context lose to the first file's.
+        let contexts = try scratch.write("a/contexts", """
+            current-context: work
+            contexts: [{name: work, context: {cluster: k, user: u, namespace: ml}}]
+            clusters: [{name: k, cluster: {server: "https://winner:6443"}}]
+            """)
+        let clusters = try scratch.write("b/clusters", """
+            current-context: other
+            clusters: [{name: k, cluster: {server: "https://loser:6443"}}, {name: unused, cluster: {server: "https://x"}}]
+            """)
+        let users = try scratch.write("c/users", """
+            users: [{name: u, user: {tokenFile: token}}]
+            """)
+        try scratch.write("c/token", "secret")
+        let config = try KubeConfiguration.load(environment: ["KUBECONFIG": "\(contexts):\(clusters):\(users)"])
+        #expect(config.server == "https://winner:6443")
+        #expect(config.namespace == "ml")
+        #expect(config.credentials == .bearerTokenFile(path: scratch.path + "/c/token", fallback: nil))
+        #expect(config.source == "\(contexts):\(clusters):\(users) (context work)")
+    }
+
+    @Test func anEntryMissingFromEveryMergedFileIsNamedWithWhatWasFound() throws {
+        let scratch = try ScratchDirectory()
+        let one = try scratch.write("one", "current-context: c\ncontexts: [{name: c, context: {cluster: gone}}]\n")
+        let two = try scratch.write("two", "clusters: [{name: k, cluster: {server: \"https://k\"}}]\n")
+        do {
+            _ = try KubeConfiguration.kubeconfig(paths: [one, two])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "\(one): contexts[0].context.cluster: names \"gone\", which is not among clusters (found \"k\")")
+        }
+    }
+
+    @Test func aKubeconfigListOfOnlyMissingFilesIsAnError() {
+        #expect(throws: KubeConfigError.self) {
+            try KubeConfiguration.load(environment: ["KUBECONFIG": "/nonexistent/a:/nonexistent/b"])
+        }
     }
 }
 
