@@ -120,6 +120,7 @@ public final class KubeClient: Sendable {
     /// Watch events decoded ahead of the consumer, at most.
     static let watchBuffer = 256
     private let tokenFile: BearerTokenFile?
+    private let execSource: ExecCredentialSource?
     private let logger: Logger
 
     public init(configuration: KubeConfiguration, logger: Logger = Logger(label: "serin.kube")) {
@@ -129,6 +130,11 @@ public final class KubeClient: Sendable {
             tokenFile = BearerTokenFile(path: path, fallback: fallback)
         } else {
             tokenFile = nil
+        }
+        if case .exec(let plugin) = configuration.credentials {
+            execSource = ExecCredentialSource(plugin: plugin, server: configuration.server, tls: configuration.tls)
+        } else {
+            execSource = nil
         }
     }
 
@@ -229,7 +235,7 @@ public final class KubeClient: Sendable {
         do {
             return try await openWatch(path: path, query: query)
         } catch .unauthorized(let status) {
-            guard let tokenFile, await tokenFile.reloadAfterRefusal() else { throw .unauthorized(status) }
+            guard await reloadCredentialsAfterRefusal() else { throw .unauthorized(status) }
             logger.info("watch refused with 401; retrying once with the re-read token", metadata: ["path": "\(path)"])
             return try await openWatch(path: path, query: query)
         }
@@ -276,7 +282,7 @@ public final class KubeClient: Sendable {
 
     /// Builds the libcurl request, with the credentials current at this moment.
     private func request(_ method: String, _ path: String, query: [(String, String)], body: JSONValue?,
-                         contentType: String, streaming: Bool) async -> HTTPRequest {
+                         contentType: String, streaming: Bool) async throws(KubeError) -> HTTPRequest {
         var headers = ["Accept: application/json", "User-Agent: serin-kube"]
         var bodyBytes: [UInt8]?
         if let body {
@@ -292,6 +298,13 @@ public final class KubeClient: Sendable {
             if let token = await tokenFile?.current() { headers.append("Authorization: Bearer \(token)") }
         case .clientCertificate(let certificate, let key): clientCertificate = (certificate, key)
         case .basic(let username, let password): basicAuth = (username, password)
+        case .exec:
+            let credential = try await execSource?.current()
+            if let token = credential?.token {
+                headers.append("Authorization: Bearer \(token)")
+            } else if let certificate = credential?.clientCertificate, let key = credential?.clientKey {
+                clientCertificate = (.data(certificate), .data(key))
+            }
         }
         return HTTPRequest(method: method, url: url(path, query), headers: headers, body: bodyBytes, tls: configuration.tls,
                            clientCertificate: clientCertificate, basicAuth: basicAuth,
@@ -300,15 +313,23 @@ public final class KubeClient: Sendable {
                            maxBodyBytes: streaming ? 1 << 20 : configuration.maxResponseBytes)
     }
 
-    /// Sends a request and turns any non-2xx answer into a `KubeError`. A 401 when the token comes from a file
-    /// re-reads the file and, if the token changed, retries once.
+    /// After a 401: reads the token file again, or runs the exec plugin again; true when the credential changed, so
+    /// the request is worth one retry.
+    private func reloadCredentialsAfterRefusal() async -> Bool {
+        if let tokenFile { return await tokenFile.reloadAfterRefusal() }
+        if let execSource { return await execSource.reloadAfterRefusal() }
+        return false
+    }
+
+    /// Sends a request and turns any non-2xx answer into a `KubeError`. A 401 when the credential comes from a file
+    /// or a plugin reloads it and, if it changed, retries once.
     private func send(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
                       contentType: String = "application/json", cancellable: Bool = true) async throws(KubeError) -> HTTPResponse {
-        var response = try await transport(await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
+        var response = try await transport(try await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
                                            cancellable: cancellable)
-        if response.status == 401, let tokenFile, await tokenFile.reloadAfterRefusal() {
-            logger.info("request refused with 401; retrying once with the re-read token", metadata: ["path": "\(path)"])
-            response = try await transport(await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
+        if response.status == 401, await reloadCredentialsAfterRefusal() {
+            logger.info("request refused with 401; retrying once with the renewed credential", metadata: ["path": "\(path)"])
+            response = try await transport(try await request(method, path, query: query, body: body, contentType: contentType, streaming: false),
                                            cancellable: cancellable)
         }
         guard (200..<300).contains(response.status) else {
@@ -328,7 +349,7 @@ public final class KubeClient: Sendable {
     }
 
     private func openWatch(path: String, query: [(String, String)]) async throws(KubeError) -> WatchStream {
-        let curlRequest = await request("GET", path, query: query, body: nil, contentType: "application/json", streaming: true)
+        let curlRequest = try await request("GET", path, query: query, body: nil, contentType: "application/json", streaming: true)
         if Task.isCancelled { throw .cancelled }
         let cancel = TransferCancellation()
         // Bounded: a slow consumer holds the transfer back instead of letting events pile up in memory.

@@ -14,6 +14,8 @@ public enum KubeCredentials: Sendable, Hashable {
     case clientCertificate(certificate: PEMSource, key: PEMSource)
     /// HTTP basic authentication (kubeconfig `username`/`password`).
     case basic(username: String, password: String)
+    /// A credential plugin run on demand (kubeconfig `exec`).
+    case exec(ExecCredentialPlugin)
 }
 
 extension KubeCredentials: CustomStringConvertible, CustomDebugStringConvertible {
@@ -27,6 +29,7 @@ extension KubeCredentials: CustomStringConvertible, CustomDebugStringConvertible
         case .bearerTokenFile(let path, _): "a bearer token from \(path)"
         case .clientCertificate: "a client certificate"
         case .basic(let username, _): "basic authentication as \(username)"
+        case .exec(let plugin): "credentials from the exec plugin \(plugin.command)"
         }
     }
 }
@@ -324,8 +327,8 @@ private struct KubeconfigReader {
     }
 
     func credentials(_ user: Mapping, node: YAMLNode, path: String) throws(KubeConfigError) -> KubeCredentials {
-        if user.value("exec") != nil {
-            throw fail(path + ".exec", user.value("exec"), "exec credential plugins are not supported; use a token, tokenFile or client certificate")
+        if let execNode = user.value("exec"), !execNode.isNull {
+            return .exec(try execPlugin(try mapping(execNode, path + ".exec"), node: execNode, path: path + ".exec"))
         }
         if user.value("auth-provider") != nil {
             throw fail(path + ".auth-provider", user.value("auth-provider"), "auth providers are not supported; use a token, tokenFile or client certificate")
@@ -352,6 +355,50 @@ private struct KubeconfigReader {
             return .basic(username: username, password: password)
         }
         return .none
+    }
+
+    /// A `user.exec` entry. Interactive plugins cannot work in an unattended operator, so `interactiveMode: Always`
+    /// is refused here rather than left to hang.
+    func execPlugin(_ exec: Mapping, node: YAMLNode, path: String) throws(KubeConfigError) -> ExecCredentialPlugin {
+        guard let command = try string(exec, "command", path: path + ".command"), !command.isEmpty else {
+            throw fail(path + ".command", node, "is missing; expected the credential plugin's command")
+        }
+        guard let apiVersion = try string(exec, "apiVersion", path: path + ".apiVersion"), !apiVersion.isEmpty else {
+            throw fail(path + ".apiVersion", node, "is missing; expected one of \(ExecCredentialPlugin.supportedAPIVersions.joined(separator: ", "))")
+        }
+        guard ExecCredentialPlugin.supportedAPIVersions.contains(apiVersion) else {
+            throw fail(path + ".apiVersion", exec.value("apiVersion"),
+                       "found \"\(apiVersion)\", expected one of \(ExecCredentialPlugin.supportedAPIVersions.joined(separator: ", "))")
+        }
+        if try string(exec, "interactiveMode", path: path + ".interactiveMode") == "Always" {
+            throw fail(path + ".interactiveMode", exec.value("interactiveMode"),
+                       "is Always, but Serin runs unattended and cannot answer a plugin's prompts; use a plugin mode that needs no terminal")
+        }
+        var arguments: [String] = []
+        if let argsNode = exec.value("args"), !argsNode.isNull {
+            guard case .sequence(let items) = argsNode.content else { throw fail(path + ".args", argsNode, "expected a list of strings") }
+            for (index, item) in items.enumerated() {
+                guard let text = item.scalarText else { throw fail("\(path).args[\(index)]", item, "expected a string") }
+                arguments.append(text)
+            }
+        }
+        var environment: [String: String] = [:]
+        if let envNode = exec.value("env"), !envNode.isNull {
+            guard case .sequence(let items) = envNode.content else { throw fail(path + ".env", envNode, "expected a list of {name, value}") }
+            for (index, item) in items.enumerated() {
+                let itemPath = "\(path).env[\(index)]"
+                let entry = try mapping(item, itemPath)
+                guard let name = try string(entry, "name", path: itemPath + ".name"), !name.isEmpty else {
+                    throw fail(itemPath + ".name", item, "is missing")
+                }
+                environment[name] = try string(entry, "value", path: itemPath + ".value") ?? ""
+            }
+        }
+        let provide = exec.value("provideClusterInfo")?.scalarText == "true"
+        let resolved = command.contains("/") ? resolve(command) : command
+        return ExecCredentialPlugin(command: resolved, arguments: arguments, environment: environment, apiVersion: apiVersion,
+                                    installHint: try string(exec, "installHint", path: path + ".installHint"),
+                                    provideClusterInfo: provide)
     }
 
     /// A PEM from a file path field or a base64 data field (data wins, as in client-go).

@@ -233,14 +233,48 @@ struct KubeconfigParsingTests {
         #expect(error.message.contains("invalid YAML"))
     }
 
-    @Test func execPluginsAreRefusedClearly() throws {
+    @Test func execPluginsNeedAnAPIVersion() throws {
         let error = try #require(configError("""
             current-context: c
             clusters: [{name: k, cluster: {server: "https://k:6443"}}]
             users: [{name: u, user: {exec: {command: aws}}}]
             contexts: [{name: c, context: {cluster: k, user: u}}]
             """))
-        #expect(error.field == "users[0].user.exec")
+        #expect(error.field == "users[0].user.exec.apiVersion")
+        #expect(error.message == "is missing; expected one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1")
+    }
+
+    @Test func execPluginsThatInsistOnATerminalAreRefused() throws {
+        let error = try #require(configError("""
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://k:6443"}}]
+            users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: kubelogin, interactiveMode: Always}}}]
+            contexts: [{name: c, context: {cluster: k, user: u}}]
+            """))
+        #expect(error.field == "users[0].user.exec.interactiveMode")
+    }
+
+    @Test func execPluginReadsCommandArgumentsEnvironmentAndResolvesARelativeCommand() throws {
+        let config = try parse("""
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://k:6443"}}]
+            users:
+            - name: u
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: ./bin/get-token
+                  args: [eks, get-token, --cluster-name, prod]
+                  env: [{name: AWS_PROFILE, value: ml}]
+                  installHint: install the AWS CLI
+                  provideClusterInfo: true
+            contexts: [{name: c, context: {cluster: k, user: u}}]
+            """, directory: "/etc/serin")
+        #expect(config.credentials == .exec(ExecCredentialPlugin(
+            command: "/etc/serin/./bin/get-token", arguments: ["eks", "get-token", "--cluster-name", "prod"],
+            environment: ["AWS_PROFILE": "ml"], apiVersion: "client.authentication.k8s.io/v1beta1",
+            installHint: "install the AWS CLI", provideClusterInfo: true)))
+        #expect(config.credentials.description == "credentials from the exec plugin /etc/serin/./bin/get-token")
     }
 
     @Test func missingKubeconfigFileNamesThePath() throws {
