@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SerinGit", targets: ["SerinGit"]),
         .library(name: "SerinHTTP", targets: ["SerinHTTP"]),
         .library(name: "SerinKube", targets: ["SerinKube"]),
+        .library(name: "SerinOperator", targets: ["SerinOperator"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
     ],
@@ -78,6 +79,16 @@ let package = Package(
             ]
         ),
 
+        // The operator: work queue, per-model reconciles and the loop that feeds them. Wires the adapters together.
+        .target(
+            name: "SerinOperator",
+            dependencies: [
+                "SerinCore",
+                "SerinGit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "serin",
             dependencies: [
@@ -97,6 +108,7 @@ let package = Package(
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
+        .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
