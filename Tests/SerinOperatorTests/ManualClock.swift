@@ -60,8 +60,8 @@ final class ManualClock: Clock, @unchecked Sendable {
 }
 
 /// Polls `condition` (yielding, never sleeping on the test's clock) until it holds or a real-time limit passes.
-func eventually(_ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(10)
+func eventually(within limit: Duration = .seconds(20), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(2))

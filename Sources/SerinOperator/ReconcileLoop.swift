@@ -1,0 +1,115 @@
+import Logging
+import SerinCore
+import SerinGit
+
+/// The operator's loop: Git syncs feed the desired state, changed models go on the work queue, and workers
+/// reconcile them, each model by one worker at a time and different models in parallel. Gate intervals and
+/// deadlines come back as delayed queue entries; failures back off per model.
+///
+/// `run()` returns when its task is cancelled, after the workers finished their current pass.
+public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duration {
+    public struct Configuration: Sendable {
+        /// Models reconciled at the same time.
+        public var workers: Int
+        /// How often Git is polled, when no webhook says sooner.
+        public var schedule: SyncSchedule
+
+        public init(workers: Int = 4, schedule: SyncSchedule = SyncSchedule()) {
+            self.workers = workers
+            self.schedule = schedule
+        }
+    }
+
+    public let source: DesiredStateSource
+    public let reconciler: ModelReconciler
+    public let queue: WorkQueue<DeploymentKey, C>
+    public let configuration: Configuration
+    private let clock: C
+    private let desired = DesiredModels()
+    private let logger: Logger
+
+    public init(source: DesiredStateSource, reconciler: ModelReconciler, clock: C, configuration: Configuration = Configuration(),
+                logger: Logger = Logger(label: "serin.operator")) {
+        self.source = source
+        self.reconciler = reconciler
+        self.clock = clock
+        self.configuration = configuration
+        self.queue = WorkQueue(clock: clock)
+        self.logger = logger
+    }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.queue.runTimers() }
+            for _ in 0..<max(1, configuration.workers) {
+                group.addTask { await self.work() }
+            }
+            group.addTask {
+                for await key in await self.reconciler.runtime.changes() { await self.queue.add(key) }
+            }
+            await source.run(schedule: configuration.schedule, clock: clock) { outcome in
+                await self.handle(outcome)
+            }
+            await queue.shutDown()
+        }
+    }
+
+    /// Triggers an immediate sync (a webhook said the branch moved).
+    public func syncNow() { source.trigger() }
+
+    private func handle(_ outcome: SyncOutcome) async {
+        switch outcome {
+        case .applied(let snapshot, _):
+            let firstSync = await desired.snapshot == nil
+            let changed = await desired.apply(snapshot)
+            var keys = changed
+            if firstSync {
+                // Everything the ledger or the runtime knows too: models removed from Git while Serin was stopped.
+                try? await reconciler.ledger.load()
+                keys.formUnion(await desired.keys)
+                keys.formUnion(await reconciler.ledger.keys)
+                if let deployed = try? await reconciler.runtime.deployedModels() { keys.formUnion(deployed) }
+            }
+            for key in keys.sorted() { await queue.add(key) }
+        case .unchanged:
+            // A resync: every model is looked at again, which repairs drift and notices crashed workloads. A model
+            // at rest costs a read and nothing else.
+            for key in await desired.keys.sorted() { await queue.add(key) }
+        case .invalid(let commit, let diagnostics, _):
+            logger.error("the desired branch does not validate; the last good state stays in force",
+                         metadata: ["commit": "\(commit.short)", "errors": "\(diagnostics.count)",
+                                    "first": "\(diagnostics.first.map(\.description) ?? "")"])
+        case .failed(let error, _):
+            logger.warning("Git sync failed; the last good state stays in force", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func work() async {
+        while let key = await queue.next() {
+            await process(key)
+            await queue.done(key)
+        }
+    }
+
+    private func process(_ key: DeploymentKey) async {
+        do {
+            try await reconciler.ledger.load()
+        } catch {
+            logger.warning("cannot read the ledger yet", metadata: ["error": "\(error)"])
+            await queue.addAfterFailure(key)
+            return
+        }
+        guard let input = await desired.input(for: key) else { return }
+        do throws(ModelReconciler.Failure) {
+            let outcome = try await reconciler.reconcile(input)
+            await queue.forget(key)
+            if let next = outcome.nextDecisionAt {
+                let wait = next.millisecondsSinceEpoch - reconciler.now().millisecondsSinceEpoch
+                await queue.add(key, after: .milliseconds(max(0, wait)))
+            }
+        } catch {
+            let delay = await queue.addAfterFailure(key)
+            logger.warning("\(error)", metadata: ["model": "\(key)", "retryIn": "\(delay)"])
+        }
+    }
+}
