@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SerinGit", targets: ["SerinGit"]),
         .library(name: "SerinHTTP", targets: ["SerinHTTP"]),
         .library(name: "SerinKube", targets: ["SerinKube"]),
+        .library(name: "SerinGates", targets: ["SerinGates"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
     ],
@@ -58,6 +59,17 @@ let package = Package(
             ]
         ),
 
+        // Gate adapters: Prometheus queries and webhook calls over SerinHTTP, judged by SerinCore's GateVerdict.
+        .target(
+            name: "SerinGates",
+            dependencies: [
+                "SerinCore",
+                "SerinHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // A Kubernetes API server stand-in for tests (no kube-apiserver can run here), held honest by kubectl and by
         // responses recorded from a real kube-apiserver.
         .target(
@@ -96,6 +108,16 @@ let package = Package(
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
+        .testTarget(
+            name: "SerinGatesTests",
+            dependencies: [
+                "SerinGates",
+                "SerinCore",
+                "SerinHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
