@@ -1,3 +1,4 @@
+import Foundation
 import SerinCore
 import Testing
 
@@ -239,5 +240,20 @@ struct GateSpecTests {
         #expect(errors(#"gates: [{webhook: {url: "https://h.example/x", secret: {}}}]"#) == [
             "12:60: error: spec.rollout.gates[0].webhook.secret: found neither file nor env, expected a mapping with file or env naming where the signing key is kept",
         ])
+    }
+}
+
+@Suite("The README's spec reference")
+struct ReadmeSpecTests {
+    @Test func theReferenceDocumentIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## The ModelDeployment").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let decoding = decode(block)
+        #expect(decoding.diagnostics.map(located) == [])
+        let rollout = try #require(decoding.state.deployments.first?.spec.rollout)
+        #expect(rollout.metrics == .serin)
+        #expect(rollout.gates.count == 6)
     }
 }
