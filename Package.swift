@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SerinGit", targets: ["SerinGit"]),
         .library(name: "SerinHTTP", targets: ["SerinHTTP"]),
         .library(name: "SerinKube", targets: ["SerinKube"]),
+        .library(name: "SerinGates", targets: ["SerinGates"]),
         .library(name: "SerinOperator", targets: ["SerinOperator"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
@@ -56,6 +57,17 @@ let package = Package(
                 "SerinCore",
                 "SerinHTTP",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Gate adapters: Prometheus queries and webhook calls over SerinHTTP, judged by SerinCore's GateVerdict.
+        .target(
+            name: "SerinGates",
+            dependencies: [
+                "SerinCore",
+                "SerinHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -107,6 +119,16 @@ let package = Package(
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
+        .testTarget(
+            name: "SerinGatesTests",
+            dependencies: [
+                "SerinGates",
+                "SerinCore",
+                "SerinHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
         .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),

@@ -80,7 +80,7 @@ struct InvalidDocumentTests {
                 max_failed_checks: 3
             """#,
             expected: [
-                #"12:5: error: spec.rollout.max_failed_checks: unknown field "max_failed_checks", expected one of strategy, steps, interval, maxFailedChecks, maxInconclusiveChecks, minRequests, progressDeadline, gates, approval; did you mean "maxFailedChecks"?"#,
+                #"12:5: error: spec.rollout.max_failed_checks: unknown field "max_failed_checks", expected one of strategy, steps, interval, maxFailedChecks, maxInconclusiveChecks, minRequests, progressDeadline, metrics, gates, approval; did you mean "maxFailedChecks"?"#,
             ]
         ),
         InvalidDocumentCase(
@@ -1173,7 +1173,7 @@ struct InvalidDocumentTests {
                   - latency: {quantile: 0.99}
             """#,
             expected: [
-                #"13:18: error: spec.rollout.gates[0].latency: missing required field "max", expected the highest acceptable latency, e.g. 250ms"#,
+                #"13:18: error: spec.rollout.gates[0].latency: found neither max nor relativeTo, expected max (the highest acceptable latency, e.g. 250ms), relativeTo: stable with maxIncrease, or both"#,
             ]
         ),
         InvalidDocumentCase(

@@ -89,7 +89,7 @@ struct PlanFormatTests {
 
     @Test func jsonCarriesEachChangeWithItsOwnFields() {
         #expect(PlanFormat.json.render(mixedPlan, fromLabel: "main", toLabel: "pr-42") == #"""
-        {"valid":true,"from":"main","to":"pr-42","summary":{"created":1,"newVersion":1,"scaled":0,"reconfigured":0,"removed":1,"unchanged":1},"changes":[{"namespace":"ml","name":"fraud","change":"newVersion","fromVersion":"12","toVersion":"13","rollout":{"strategy":"canary","steps":[10,25,50,100],"interval":"2m","gates":[{"name":"successRate","kind":"successRate","threshold":">= 0.99"}],"approvalBefore":50},"alsoChanged":["spec.rollout.interval","spec.rollout.gates","spec.rollout.approval"]},{"namespace":"ml","name":"iris","change":"created","version":"1","replicas":3,"rollout":{"strategy":"canary","steps":[10,25,50,100],"interval":"1m","gates":[],"approvalBefore":null}},{"namespace":"ml","name":"old","change":"removed","pruned":false}],"diagnostics":[]}
+        {"valid":true,"from":"main","to":"pr-42","summary":{"created":1,"newVersion":1,"scaled":0,"reconfigured":0,"removed":1,"unchanged":1},"changes":[{"namespace":"ml","name":"fraud","change":"newVersion","fromVersion":"12","toVersion":"13","rollout":{"strategy":"canary","steps":[10,25,50,100],"interval":"2m","metrics":"serin","gates":[{"name":"successRate","kind":"successRate","threshold":">= 0.99"}],"approvalBefore":50},"alsoChanged":["spec.rollout.interval","spec.rollout.gates","spec.rollout.approval"]},{"namespace":"ml","name":"iris","change":"created","version":"1","replicas":3,"rollout":{"strategy":"canary","steps":[10,25,50,100],"interval":"1m","metrics":"serin","gates":[],"approvalBefore":null}},{"namespace":"ml","name":"old","change":"removed","pruned":false}],"diagnostics":[]}
 
         """#)
     }

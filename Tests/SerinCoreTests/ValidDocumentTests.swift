@@ -85,6 +85,8 @@ struct ValidDocumentTests {
             maxInconclusiveChecks: 5
             minRequests: 20
             progressDeadline: 10m
+            metrics:
+              source: serin
             gates: []
           prune: true
 

@@ -283,7 +283,8 @@ struct ModelDeploymentDecoder {
     // MARK: rollout
 
     private mutating func decodeRollout(_ node: YAMLNode, _ path: FieldPath) -> RolloutSpec? {
-        let known = ["strategy", "steps", "interval", "maxFailedChecks", "maxInconclusiveChecks", "minRequests", "progressDeadline", "gates", "approval"]
+        let known = ["strategy", "steps", "interval", "maxFailedChecks", "maxInconclusiveChecks", "minRequests", "progressDeadline",
+                     "metrics", "gates", "approval"]
         guard let fields = reader.object(node, path, fields: known, expected: "a mapping with strategy, steps and gates") else { return nil }
         let strategy = fields["strategy"].map { reader.choice($0, fields.path("strategy"), of: RolloutStrategy.self) } ?? SpecDefaults.strategy
         var steps: [Int]? = SpecDefaults.steps
@@ -314,16 +315,17 @@ struct ModelDeploymentDecoder {
         let progressDeadline = fields["progressDeadline"].map {
             reader.duration($0, fields.path("progressDeadline"), atLeast: SpecDefaults.minimumInterval)
         } ?? SpecDefaults.progressDeadline
-        let gates = fields["gates"].map { decodeGates($0, fields.path("gates")) } ?? []
+        let metrics = fields["metrics"].map { decodeMetrics($0, fields.path("metrics")) } ?? SpecDefaults.metricsSource
+        let gates = fields["gates"].map { decodeGates($0, fields.path("gates"), metrics: metrics, strategy: strategy) } ?? []
         var approval: ApprovalSpec?? = .some(nil)
         if let node = fields["approval"], let steps {
             approval = decodeApproval(node, fields.path("approval"), steps: steps, strategy: strategy)
         }
         guard let strategy, let steps, let interval, let maxFailedChecks, let maxInconclusiveChecks, let minRequests, let progressDeadline,
-              let gates, let approval else { return nil }
+              let metrics, let gates, let approval else { return nil }
         return RolloutSpec(strategy: strategy, steps: steps, interval: interval, maxFailedChecks: maxFailedChecks,
-                           maxInconclusiveChecks: maxInconclusiveChecks,
-                           minRequests: minRequests, progressDeadline: progressDeadline, gates: gates, approval: approval)
+                           maxInconclusiveChecks: maxInconclusiveChecks, minRequests: minRequests,
+                           progressDeadline: progressDeadline, metrics: metrics, gates: gates, approval: approval)
     }
 
     private mutating func decodeSteps(_ node: YAMLNode, _ path: FieldPath) -> [Int]? {
@@ -376,12 +378,15 @@ struct ModelDeploymentDecoder {
 
     // MARK: gates
 
-    private mutating func decodeGates(_ node: YAMLNode, _ path: FieldPath) -> [Gate]? {
+    /// `metrics` and `strategy` are nil when they failed to decode (already reported): checks that need them are
+    /// skipped rather than piling up follow-on errors.
+    private mutating func decodeGates(_ node: YAMLNode, _ path: FieldPath, metrics: MetricsSource?,
+                                      strategy: RolloutStrategy?) -> [Gate]? {
         guard let items = reader.list(node, path, expected: "a list of gates") else { return nil }
         var gates: [Gate] = []
         var names: [String: (index: Int, line: Int)] = [:]
         for (index, item) in items.enumerated() {
-            guard let gate = decodeGate(item, path[index]) else { continue }
+            guard let gate = decodeGate(item, path[index], metrics: metrics, strategy: strategy) else { continue }
             if let first = names[gate.name] {
                 reader.report(at: item.mark, path[index], "gate name \"\(gate.name)\" is already used by \(path[first.index]) at line \(first.line)",
                               hint: "give each gate a distinct name")
@@ -393,7 +398,7 @@ struct ModelDeploymentDecoder {
         return gates.count == items.count ? gates : nil
     }
 
-    private mutating func decodeGate(_ node: YAMLNode, _ path: FieldPath) -> Gate? {
+    private mutating func decodeGate(_ node: YAMLNode, _ path: FieldPath, metrics: MetricsSource?, strategy: RolloutStrategy?) -> Gate? {
         let kinds = GateCheck.kinds
         guard let fields = reader.object(node, path, fields: ["name"] + kinds,
                                          expected: "a gate: one of \(kinds.joined(separator: ", "))") else { return nil }
@@ -412,10 +417,10 @@ struct ModelDeploymentDecoder {
         let body = fields.pairs[kind]?.value ?? node
         let bodyPath = fields.path(kind)
         let bodyFields: [String] = switch kind {
-        case "successRate": ["name", "min"]
-        case "latency": ["name", "quantile", "max"]
+        case "successRate": ["name", "min", "relativeTo", "maxDrop"]
+        case "latency": ["name", "quantile", "max", "relativeTo", "maxIncrease"]
         case "prometheus": ["name", "query", "min", "max"]
-        default: ["name", "url", "timeout", "metadata"]
+        default: ["name", "url", "timeout", "metadata", "secret"]
         }
         guard let check = reader.object(body, bodyPath, fields: bodyFields, expected: "a mapping of \(bodyFields.dropFirst().joined(separator: ", "))")
         else { return nil }
@@ -435,34 +440,28 @@ struct ModelDeploymentDecoder {
         let gateCheck: GateCheck?
         switch kind {
         case "successRate":
-            gateCheck = reader.required(check, "min", expected: "the lowest acceptable success rate, a fraction such as 0.99").flatMap {
-                reader.number($0, bodyPath / "min", in: 0...1, expected: "a fraction from 0 to 1", hint: Self.fractionHint)
-            }.map { GateCheck.successRate(min: $0) }
+            gateCheck = decodeSuccessRateGate(check, bodyPath)
         case "latency":
-            let quantile = check["quantile"].map {
-                reader.number($0, bodyPath / "quantile", in: 0.000_001...1, expected: "a quantile above 0 and at most 1", hint: Self.fractionHint)
-            } ?? SpecDefaults.latencyQuantile
-            let maximum = reader.required(check, "max", expected: "the highest acceptable latency, e.g. 250ms").flatMap {
-                reader.duration($0, bodyPath / "max", atLeast: SpecDuration(milliseconds: 1))
-            }
-            gateCheck = quantile.flatMap { quantile in maximum.map { GateCheck.latency(quantile: quantile, max: $0) } }
+            gateCheck = decodeLatencyGate(check, bodyPath)
         case "prometheus":
             gateCheck = decodePrometheusGate(check, bodyPath)
         default:
-            let url = reader.required(check, "url", expected: "the webhook's http:// or https:// URL").flatMap {
-                reader.text($0, bodyPath / "url", expected: "an http:// or https:// URL with a host", problem: Self.webhookURLProblem)
+            gateCheck = decodeWebhookGate(check, bodyPath)
+        }
+        if kind == "successRate" || kind == "latency", let metrics, let limitation = metrics.limitation(forGate: kind) {
+            let hint = switch metrics {
+            case .custom: "add a \(kind) template to spec.rollout.metrics"
+            default: "use source serin or istio, whose histograms give quantiles, or source custom with a latency template"
             }
-            let timeout = check["timeout"].map {
-                reader.duration($0, bodyPath / "timeout", atLeast: SpecDuration(milliseconds: 1), atMost: .minutes(60))
-            } ?? SpecDefaults.webhookTimeout
-            let metadata = check["metadata"].map {
-                reader.stringMap($0, bodyPath / "metadata", expected: "a mapping of strings sent with the request")
-            } ?? [:]
-            if let url, let timeout, let metadata {
-                gateCheck = .webhook(url: url, timeout: timeout, metadata: metadata)
-            } else {
-                gateCheck = nil
-            }
+            reader.report(at: fields.keyMark(kind), bodyPath, "metrics source \(metrics.name) cannot measure \(kind): \(limitation)",
+                          hint: hint)
+            return nil
+        }
+        if let strategy, strategy == .recreate, check["relativeTo"] != nil {
+            reader.report(at: check.keyMark("relativeTo"), bodyPath / "relativeTo",
+                          "found relativeTo, expected none: strategy recreate stops the stable version before the new one starts, so no stable traffic runs beside it to compare with",
+                          hint: "hold the version to absolute bounds, or use strategy canary")
+            return nil
         }
         guard let name, let gateCheck else { return nil }
         return Gate(name: name, check: gateCheck)
@@ -488,6 +487,192 @@ struct ModelDeploymentDecoder {
         return .prometheus(query: query, min: minimum ?? nil, max: maximum ?? nil)
     }
 
+    private mutating func decodeSuccessRateGate(_ check: ObjectFields, _ path: FieldPath) -> GateCheck? {
+        let minimum = check["min"].map {
+            reader.number($0, path / "min", in: 0...1, expected: "a fraction from 0 to 1", hint: Self.fractionHint)
+        }
+        let drop = decodeRelativeBound(check, path, allowance: "maxDrop", range: 0...1,
+                                       expected: "the largest drop below the stable version's rate, a fraction from 0 to 1 such as 0.01",
+                                       hint: Self.fractionHint)
+        if minimum == nil, drop == nil {
+            reader.report(at: check.node.mark, path,
+                          "found neither min nor relativeTo, expected min (the lowest acceptable success rate, a fraction such as 0.99), relativeTo: stable with maxDrop, or both")
+            return nil
+        }
+        guard minimum != .some(nil), drop != .some(nil) else { return nil }
+        return .successRate(SuccessRateCheck(min: minimum ?? nil, maxDropFromStable: drop ?? nil))
+    }
+
+    private mutating func decodeLatencyGate(_ check: ObjectFields, _ path: FieldPath) -> GateCheck? {
+        let quantile = check["quantile"].map {
+            reader.number($0, path / "quantile", in: 0.000_001...1, expected: "a quantile above 0 and at most 1", hint: Self.fractionHint)
+        } ?? SpecDefaults.latencyQuantile
+        let maximum = check["max"].map {
+            reader.duration($0, path / "max", atLeast: SpecDuration(milliseconds: 1))
+        }
+        let increase = decodeRelativeBound(check, path, allowance: "maxIncrease", range: 0...10,
+                                           expected: "the largest increase over the stable version's latency, a fraction from 0 to 10 such as 0.2 for 20% slower",
+                                           hint: Self.increaseHint)
+        if maximum == nil, increase == nil {
+            reader.report(at: check.node.mark, path,
+                          "found neither max nor relativeTo, expected max (the highest acceptable latency, e.g. 250ms), relativeTo: stable with maxIncrease, or both")
+            return nil
+        }
+        guard let quantile, maximum != .some(nil), increase != .some(nil) else { return nil }
+        return .latency(LatencyCheck(quantile: quantile, max: maximum ?? nil, maxIncreaseOverStable: increase ?? nil))
+    }
+
+    /// `relativeTo: stable` with its allowance field. Nil when neither is written; `.some(nil)` when either is wrong
+    /// (reported); otherwise the allowance.
+    private mutating func decodeRelativeBound(_ check: ObjectFields, _ path: FieldPath, allowance field: String,
+                                              range: ClosedRange<Double>, expected: String,
+                                              hint: @escaping (Double) -> String?) -> Double?? {
+        guard let baselineNode = check["relativeTo"] else {
+            if check.pairs[field] != nil {
+                reader.report(at: check.keyMark(field), path / field,
+                              "found \(field) without relativeTo, expected relativeTo: stable beside it",
+                              hint: "add relativeTo: stable, or remove \(field)")
+                return .some(nil)
+            }
+            return nil
+        }
+        let baseline = reader.choice(baselineNode, path / "relativeTo", of: GateBaseline.self)
+        let allowance = reader.required(check, field, expected: expected).flatMap {
+            reader.number($0, path / field, in: range, expected: expected, hint: hint)
+        }
+        guard baseline != nil, let allowance else { return .some(nil) }
+        return .some(allowance)
+    }
+
+    private mutating func decodeWebhookGate(_ check: ObjectFields, _ path: FieldPath) -> GateCheck? {
+        let url = reader.required(check, "url", expected: "the webhook's http:// or https:// URL").flatMap {
+            reader.text($0, path / "url", expected: "an http:// or https:// URL with a host", problem: Self.webhookURLProblem)
+        }
+        let timeout = check["timeout"].map {
+            reader.duration($0, path / "timeout", atLeast: SpecDuration(milliseconds: 1), atMost: .minutes(60))
+        } ?? SpecDefaults.webhookTimeout
+        let metadata = check["metadata"].map {
+            reader.stringMap($0, path / "metadata", expected: "a mapping of strings sent with the request")
+        } ?? [:]
+        let secret = check["secret"].map { decodeWebhookSecret($0, path / "secret") }
+        guard let url, let timeout, let metadata, secret != .some(nil) else { return nil }
+        return .webhook(WebhookCheck(url: url, timeout: timeout, metadata: metadata, secret: secret ?? nil))
+    }
+
+    /// `secret: {file: PATH}` or `secret: {env: NAME}`. An inline value is refused without being repeated: it is a
+    /// key that should never have been committed, and diagnostics end up in CI logs.
+    private mutating func decodeWebhookSecret(_ node: YAMLNode, _ path: FieldPath) -> WebhookSecret? {
+        let expected = "a mapping with file or env naming where the signing key is kept"
+        guard case .mapping = node.content else {
+            if node.scalarText != nil {
+                reader.report(at: node.mark, path, "found an inline value, expected \(expected): the key itself never goes in Git",
+                              hint: "put the key in a file or an environment variable of Serin, name it here (secret: {file: /var/run/secrets/serin/webhook}), and rotate it: it is in the repository's history now")
+            } else {
+                reader.mismatch(node, path, expected: expected)
+            }
+            return nil
+        }
+        guard let fields = reader.object(node, path, fields: ["file", "env"], expected: expected) else { return nil }
+        switch (fields["file"], fields["env"]) {
+        case (let file?, nil):
+            return reader.text(file, path / "file", expected: "an absolute file path",
+                               problem: { $0.hasPrefix("/") ? nil : "an absolute file path" }).map(WebhookSecret.file)
+        case (nil, let variable?):
+            return reader.text(variable, path / "env", expected: "an environment variable name",
+                               problem: Names.environmentNameProblem).map(WebhookSecret.environment)
+        case (_?, _?):
+            reader.report(at: fields.keyMark("env"), path, "found both file and env, expected exactly one place for the key")
+            return nil
+        case (nil, nil):
+            if !fields.misspelt.isDisjoint(with: ["file", "env"]) { return nil }
+            reader.report(at: node.mark, path, "found neither file nor env, expected \(expected)")
+            return nil
+        }
+    }
+
+    // MARK: metrics
+
+    /// `rollout.metrics`: a built-in source by name, or `custom` with PromQL templates (implied when templates are
+    /// written without a source).
+    private mutating func decodeMetrics(_ node: YAMLNode, _ path: FieldPath) -> MetricsSource? {
+        let templateFields = ["requests", "successRate", "latency"]
+        guard let fields = reader.object(node, path, fields: ["source"] + templateFields,
+                                         expected: "a mapping with source (\(MetricsSource.names.joined(separator: ", ")))") else { return nil }
+        let written = templateFields.filter { fields.pairs[$0] != nil }
+        var name: String?
+        if let sourceNode = fields["source"] {
+            let options = MetricsSource.names
+            guard let text = reader.text(sourceNode, path / "source", expected: "one of \(options.joined(separator: ", "))") else { return nil }
+            guard options.contains(text) else {
+                reader.mismatch(sourceNode, path / "source", expected: "one of \(options.joined(separator: ", "))",
+                                hint: Suggestion.closest(to: text, in: options).map { "did you mean \"\($0)\"?" })
+                return nil
+            }
+            name = text
+        } else {
+            name = written.isEmpty ? SpecDefaults.metricsSource.name : "custom"
+        }
+        switch name {
+        case "custom":
+            let requests = reader.required(fields, "requests", expected: "a PromQL template for the number of requests a version received, such as sum(increase(http_requests_total{version=\"{{version}}\"}[{{interval}}]))").flatMap {
+                metricTemplate($0, path, field: "requests")
+            }
+            let successRate = fields["successRate"].map { metricTemplate($0, path, field: "successRate") }
+            let latency = fields["latency"].map { metricTemplate($0, path, field: "latency") }
+            guard let requests, successRate != .some(nil), latency != .some(nil) else { return nil }
+            return .custom(CustomMetricTemplates(requests: requests, successRate: successRate ?? nil, latency: latency ?? nil))
+        default:
+            if let first = written.first, let name {
+                reader.report(at: fields.keyMark(first), path / first, "found \(first), expected none: templates apply only to source custom, and source is \(name)",
+                              hint: "remove \(first), or set source: custom")
+                return nil
+            }
+            switch name {
+            case "mlserver": return .mlserver
+            case "torchserve": return .torchserve
+            case "istio": return .istio
+            default: return .serin
+            }
+        }
+    }
+
+    /// A PromQL template: known placeholders only, `{{version}}` always (else canary and stable would measure the
+    /// same series), `{{quantile}}` in the latency template and nowhere else.
+    private mutating func metricTemplate(_ node: YAMLNode, _ metricsPath: FieldPath, field: String) -> String? {
+        let path = metricsPath / field
+        let quantile = field == "latency"
+        guard let value = reader.text(node, path, expected: "a PromQL template",
+                                      problem: { $0.allSatisfy(\.isWhitespace) ? "a non-empty PromQL template" : nil }) else { return nil }
+        switch Template.placeholders(in: value) {
+        case .failure(.unclosed):
+            reader.mismatch(node, path, expected: "every {{ closed by }}")
+            return nil
+        case .success(let names):
+            let known = CustomMetricTemplates.placeholders
+            if let unknown = names.first(where: { !known.contains($0) }) {
+                let options = known.map { "{{\($0)}}" }.joined(separator: ", ")
+                reader.report(at: node.mark, path, "unknown placeholder {{\(unknown)}}, expected one of \(options)",
+                              hint: Suggestion.closest(to: unknown, in: known).map { "did you mean {{\($0)}}?" })
+                return nil
+            }
+            if !names.contains("version") {
+                reader.report(at: node.mark, path,
+                              "found no {{version}} placeholder, expected the \(field) template to select one version's series: without it the canary and the stable version measure the same traffic")
+                return nil
+            }
+            if quantile, !names.contains("quantile") {
+                reader.report(at: node.mark, path,
+                              "found no {{quantile}} placeholder, expected the latency template to take the gate's quantile, as in histogram_quantile({{quantile}}, ...)")
+                return nil
+            }
+            if !quantile, names.contains("quantile") {
+                reader.report(at: node.mark, path, "found {{quantile}} in the \(field) template, expected it only in the latency template")
+                return nil
+            }
+            return value
+        }
+    }
+
     private static func webhookURLProblem(_ url: String) -> String? {
         let rule = "an http:// or https:// URL with a host"
         for scheme in ["http://", "https://"] where url.hasPrefix(scheme) {
@@ -495,6 +680,12 @@ struct ModelDeploymentDecoder {
             return host.isEmpty || url.contains(where: \.isWhitespace) ? rule : nil
         }
         return rule
+    }
+
+    /// `maxIncrease: 20` most likely means 20%.
+    private static func increaseHint(_ value: Double) -> String? {
+        guard value > 10, value <= 100 else { return nil }
+        return "did you mean \(format(value / 100))? maxIncrease is a fraction of the stable version's latency: divide by 100"
     }
 
     /// A rate written as a percentage (`99`) is the most common slip: suggest the fraction.

@@ -53,6 +53,7 @@ enum DeploymentDiff {
         compare(rollout / "maxInconclusiveChecks") { $0.spec.rollout.maxInconclusiveChecks }
         compare(rollout / "minRequests") { $0.spec.rollout.minRequests }
         compare(rollout / "progressDeadline") { $0.spec.rollout.progressDeadline }
+        compare(rollout / "metrics") { $0.spec.rollout.metrics }
         compare(rollout / "gates") { $0.spec.rollout.gates }
         compare(rollout / "approval") { $0.spec.rollout.approval }
 

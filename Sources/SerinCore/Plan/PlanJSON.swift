@@ -45,6 +45,7 @@ enum PlanJSON {
             ("strategy", JSON.string(rollout.strategy.rawValue)),
             ("steps", JSON.array(rollout.steps.map(String.init))),
             ("interval", JSON.string(rollout.interval.description)),
+            ("metrics", JSON.string(rollout.metrics.name)),
             ("gates", JSON.array(rollout.gates.map { gate in
                 JSON.object([
                     ("name", JSON.string(gate.name)),

@@ -12,6 +12,8 @@ enum RolloutSummary {
             text = "recreate: the old version stops before the new one starts"
         }
         text += rollout.gates.isEmpty ? ", no gates" : ", gates: " + rollout.gates.map(describe).joined(separator: ", ")
+        let measured = rollout.gates.contains { if case .successRate = $0.check { true } else if case .latency = $0.check { true } else { false } }
+        if measured, rollout.metrics != SpecDefaults.metricsSource { text += " (metrics: \(rollout.metrics.name))" }
         if let approval = rollout.approval { text += "; approval before \(approval.before)%" }
         return text
     }
@@ -22,10 +24,14 @@ enum RolloutSummary {
         let label = gate.statistic.map { "\(gate.name) \($0)" } ?? gate.name
         let kind = gate.name == gate.check.kind ? "" : " (\(gate.check.kind))"
         switch gate.check {
-        case .successRate(let min):
-            return "\(label) ≥ \(NumberText.of(min))\(kind)"
-        case .latency(_, let max):
-            return "\(label) ≤ \(max)\(kind)"
+        case .successRate(let rate):
+            let bounds = [rate.min.map { "≥ \(NumberText.of($0))" },
+                          rate.maxDropFromStable.map { "≥ stable − \(NumberText.of($0))" }].compactMap { $0 }
+            return "\(label) \(bounds.joined(separator: " and "))\(kind)"
+        case .latency(let latency):
+            let bounds = [latency.max.map { "≤ \($0)" },
+                          latency.maxIncreaseOverStable.map { "≤ stable + \(Gate.percent($0))" }].compactMap { $0 }
+            return "\(label) \(bounds.joined(separator: " and "))\(kind)"
         case .prometheus(_, let min?, let max?):
             return "\(NumberText.of(min)) ≤ \(label) ≤ \(NumberText.of(max))\(kind)"
         case .prometheus(_, let min?, nil):

@@ -97,6 +97,7 @@ extension RolloutSpec {
             ("maxInconclusiveChecks", .integer(maxInconclusiveChecks)),
             ("minRequests", .integer(minRequests)),
             ("progressDeadline", .string(progressDeadline.description)),
+            ("metrics", metrics.yamlValue),
             ("gates", .list(gates.map(\.yamlValue))),
         ]
         if let approval { pairs.append(("approval", .mapping([("before", .integer(approval.before))]))) }
@@ -108,19 +109,43 @@ extension Gate {
     var yamlValue: YAMLValue {
         var body: [(String, YAMLValue)] = [("name", .string(name))]
         switch check {
-        case .successRate(let min):
-            body.append(("min", .number(min)))
-        case .latency(let quantile, let max):
-            body += [("quantile", .number(quantile)), ("max", .string(max.description))]
+        case .successRate(let rate):
+            if let min = rate.min { body.append(("min", .number(min))) }
+            if let drop = rate.maxDropFromStable {
+                body += [("relativeTo", .string(GateBaseline.stable.rawValue)), ("maxDrop", .number(drop))]
+            }
+        case .latency(let latency):
+            body.append(("quantile", .number(latency.quantile)))
+            if let max = latency.max { body.append(("max", .string(max.description))) }
+            if let increase = latency.maxIncreaseOverStable {
+                body += [("relativeTo", .string(GateBaseline.stable.rawValue)), ("maxIncrease", .number(increase))]
+            }
         case .prometheus(let query, let min, let max):
             body.append(("query", .string(query)))
             if let min { body.append(("min", .number(min))) }
             if let max { body.append(("max", .number(max))) }
-        case .webhook(let url, let timeout, let metadata):
-            body += [("url", .string(url)), ("timeout", .string(timeout.description))]
-            if !metadata.isEmpty { body.append(("metadata", .stringMap(metadata))) }
+        case .webhook(let webhook):
+            body += [("url", .string(webhook.url)), ("timeout", .string(webhook.timeout.description))]
+            if !webhook.metadata.isEmpty { body.append(("metadata", .stringMap(webhook.metadata))) }
+            switch webhook.secret {
+            case .file(let path)?: body.append(("secret", .mapping([("file", .string(path))])))
+            case .environment(let name)?: body.append(("secret", .mapping([("env", .string(name))])))
+            case nil: break
+            }
         }
         return .mapping([(check.kind, .mapping(body))])
+    }
+}
+
+extension MetricsSource {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = [("source", .string(name))]
+        if case .custom(let templates) = self {
+            pairs.append(("requests", .string(templates.requests)))
+            if let successRate = templates.successRate { pairs.append(("successRate", .string(successRate))) }
+            if let latency = templates.latency { pairs.append(("latency", .string(latency))) }
+        }
+        return .mapping(pairs)
     }
 }
 

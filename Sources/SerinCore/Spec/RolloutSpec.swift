@@ -14,6 +14,8 @@ public struct RolloutSpec: Sendable, Hashable {
     public var minRequests: Int
     /// How long a version's workload may take to become ready before the rollout fails.
     public var progressDeadline: SpecDuration
+    /// Where successRate and latency gates read their numbers.
+    public var metrics: MetricsSource
     public var gates: [Gate]
     public var approval: ApprovalSpec?
 
@@ -21,7 +23,7 @@ public struct RolloutSpec: Sendable, Hashable {
                 interval: SpecDuration = SpecDefaults.interval, maxFailedChecks: Int = SpecDefaults.maxFailedChecks,
                 maxInconclusiveChecks: Int = SpecDefaults.maxInconclusiveChecks,
                 minRequests: Int = SpecDefaults.minRequests, progressDeadline: SpecDuration = SpecDefaults.progressDeadline,
-                gates: [Gate] = [], approval: ApprovalSpec? = nil) {
+                metrics: MetricsSource = SpecDefaults.metricsSource, gates: [Gate] = [], approval: ApprovalSpec? = nil) {
         self.strategy = strategy
         self.steps = steps
         self.interval = interval
@@ -29,6 +31,7 @@ public struct RolloutSpec: Sendable, Hashable {
         self.maxInconclusiveChecks = maxInconclusiveChecks
         self.minRequests = minRequests
         self.progressDeadline = progressDeadline
+        self.metrics = metrics
         self.gates = gates
         self.approval = approval
     }

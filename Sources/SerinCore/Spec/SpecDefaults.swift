@@ -13,6 +13,8 @@ public enum SpecDefaults {
     public static let maxInconclusiveChecks = 5
     public static let minRequests = 20
     public static let progressDeadline = SpecDuration.minutes(10)
+    /// Serin's own router, which exports per-version request counts and latency histograms wherever it routes.
+    public static let metricsSource = MetricsSource.serin
     public static let latencyQuantile = 0.99
     public static let webhookTimeout = SpecDuration.seconds(30)
     public static let prune = true
