@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "SerinCore",
                 "SerinGit",
+                "SerinGates",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
