@@ -96,3 +96,21 @@ struct SuggestionTests {
         #expect(Suggestion.closest(to: "colour", in: ["rollout", "replicas", "prune"]) == nil)
     }
 }
+
+@Suite("Runtime templates")
+struct RuntimeTemplateTests {
+    static let model: ModelSource = {
+        let decoding = decode(minimalDocument)
+        return decoding.state.deployments[0].spec.model
+    }()
+
+    @Test func placeholdersAreFilledPerVersion() {
+        #expect(RuntimeTemplate.render("--port={{port}} --name {{ model.name }}:{{model.version}} {{model.uri}}", model: Self.model, port: 9001)
+            == "--port=9001 --name iris:1 s3://models/iris/1")
+    }
+
+    @Test func textWithoutPlaceholdersAndUnknownOnesStayAsWritten() {
+        #expect(RuntimeTemplate.render("mlserver start .", model: Self.model, port: 1) == "mlserver start .")
+        #expect(RuntimeTemplate.render("{{other}} {{port", model: Self.model, port: 1) == "{{other}} {{port")
+    }
+}
