@@ -78,6 +78,19 @@ let package = Package(
             ]
         ),
 
+        // A tiny Open Inference Protocol v2 server for a linear model, with fault injection: the quickstart's and
+        // the tests' model server, so a bad version can be shown being rolled back without Python.
+        .target(
+            name: "ReferenceModelServer",
+            dependencies: [
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "serin",
             dependencies: [
@@ -100,6 +113,7 @@ let package = Package(
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
+        .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "SerinCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
