@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SerinKube", targets: ["SerinKube"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
+        .executable(name: "serin-model-server", targets: ["serin-model-server"]),
     ],
     dependencies: [
         // Command-line parsing for the thin `serin` executable.
@@ -90,6 +91,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "serin-model-server",
+            dependencies: [
+                "ReferenceModelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .executableTarget(
             name: "serin",
@@ -113,7 +122,7 @@ let package = Package(
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
-        .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "SerinCore"]),
+        .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "serin-model-server", "SerinCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
