@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SerinOperator", targets: ["SerinOperator"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
+        .executable(name: "serin-model-server", targets: ["serin-model-server"]),
     ],
     dependencies: [
         // Command-line parsing for the thin `serin` executable.
@@ -102,6 +103,27 @@ let package = Package(
             ]
         ),
 
+        // A tiny Open Inference Protocol v2 server for a linear model, with fault injection: the quickstart's and
+        // the tests' model server, so a bad version can be shown being rolled back without Python.
+        .target(
+            name: "ReferenceModelServer",
+            dependencies: [
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "serin-model-server",
+            dependencies: [
+                "ReferenceModelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "serin",
             dependencies: [
@@ -135,6 +157,7 @@ let package = Package(
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
+        .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "serin-model-server", "SerinCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
