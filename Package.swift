@@ -103,6 +103,17 @@ let package = Package(
             ]
         ),
 
+        // The embedded runtime: model servers as local processes behind Serin's router.
+        .target(
+            name: "SerinLocalRuntime",
+            dependencies: [
+                "SerinCore",
+                "SerinHTTP",
+                "SerinOperator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // A tiny Open Inference Protocol v2 server for a linear model, with fault injection: the quickstart's and
         // the tests' model server, so a bad version can be shown being rolled back without Python.
         .target(
@@ -153,6 +164,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
+        .testTarget(name: "SerinLocalRuntimeTests", dependencies: ["SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "serin-model-server"]),
         .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),

@@ -1,0 +1,389 @@
+import Foundation
+import Logging
+import SerinCore
+import SerinHTTP
+import SerinOperator
+
+/// How the local runtime tells the router where each model's versions listen.
+public protocol LocalTrafficRouting: Sendable {
+    /// Replaces every route at once; weights change atomically for new requests.
+    func route(_ routes: [LocalRoute]) async
+    /// Waits until requests in flight to `port` have finished (or `timeout` passed), before its process stops.
+    func drain(port: Int, timeout: Duration) async
+}
+
+/// Where one model's traffic goes.
+public struct LocalRoute: Sendable, Hashable {
+    public var key: DeploymentKey
+    /// The name clients use in `/v2/models/<name>/…`.
+    public var modelName: String
+    public var stable: LocalUpstream?
+    public var canary: LocalUpstream?
+    public var canaryWeight: Int
+}
+
+public struct LocalUpstream: Sendable, Hashable {
+    public var version: String
+    public var port: Int
+}
+
+/// The embedded runtime: each model revision runs as a child process on this machine, started from
+/// `spec.runtime.command`, behind Serin's router.
+///
+/// - One process per revision (`replicas` above 0 runs it, 0 stops it): one machine gains nothing from more.
+/// - Each gets a free loopback port (`{{port}}`), a working directory and a rotating log under the state directory,
+///   and Serin's environment plus `spec.runtime.env`.
+/// - Readiness is `readinessPath` answering 2xx, polled. A process that exits is restarted with exponential
+///   backoff; three exits within five minutes are a crash loop, reported as a failed workload (which rolls a canary
+///   back). A command that cannot be found fails at once.
+/// - Stopping sends SIGTERM to the process group, then SIGKILL after the grace period. Every child is reaped.
+/// - The state directory records each revision's spec and process group, so a restarted Serin stops what an earlier
+///   one left running (nothing is orphaned) and can start the stable version again from its recorded spec.
+public actor LocalRuntime: ModelRuntime {
+    public struct Configuration: Sendable {
+        public var stateDirectory: String
+        public var stopGrace: Duration
+        public var probeInterval: Duration
+        public var crashLoopRestarts: Int
+        public var crashLoopWindow: Duration
+
+        public init(stateDirectory: String, stopGrace: Duration = .seconds(10), probeInterval: Duration = .milliseconds(250),
+                    crashLoopRestarts: Int = 3, crashLoopWindow: Duration = .seconds(300)) {
+            self.stateDirectory = stateDirectory
+            self.stopGrace = stopGrace
+            self.probeInterval = probeInterval
+            self.crashLoopRestarts = crashLoopRestarts
+            self.crashLoopWindow = crashLoopWindow
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case noCommand(DeploymentKey)
+        case unknownRevision(DeploymentKey, ServingRevision)
+        case stateDirectory(String, String)
+
+        public var description: String {
+            switch self {
+            case .noCommand(let key):
+                "\(key): spec.runtime.command is not set, and the local runtime starts model servers from it; add the command that starts the server (e.g. [mlserver, start, .])"
+            case .unknownRevision(let key, let revision):
+                "\(key): revision \(revision) has no recorded spec in the state directory, so it cannot be started again"
+            case .stateDirectory(let path, let reason):
+                "the state directory \(path) cannot be used: \(reason)"
+            }
+        }
+    }
+
+    /// One revision's process and what Serin knows about it.
+    private struct Supervised {
+        var deployment: ModelDeployment
+        var revision: ServingRevision
+        var directory: String
+        var log: RotatingLogFile
+        var wantsRunning = false
+        var child: ChildProcess?
+        var port: Int?
+        var ready = false
+        var exits: [ContinuousClock.Instant] = []
+        var restartAt: ContinuousClock.Instant?
+        var failure: String?
+        var lastExit: String?
+
+        var key: DeploymentKey { deployment.key }
+    }
+
+    public let configuration: Configuration
+    private let router: any LocalTrafficRouting
+    private let logger: Logger
+    private var processes: [DeploymentKey: [String: Supervised]] = [:]
+    private var routes: [DeploymentKey: TrafficSplit] = [:]
+    private var publishedRoutes: [LocalRoute]?
+    private let (events, eventSink) = AsyncStream<DeploymentKey>.makeStream()
+
+    /// Stops whatever an earlier Serin left running in this state directory before anything new starts.
+    public init(configuration: Configuration, router: any LocalTrafficRouting, logger: Logger = Logger(label: "serin.local")) {
+        self.configuration = configuration
+        self.router = router
+        self.logger = logger
+        Self.stopLeftovers(stateFile: configuration.stateDirectory + "/processes.json", grace: configuration.stopGrace, logger: logger)
+    }
+
+    // MARK: ModelRuntime
+
+    public func workloads(of key: DeploymentKey) -> [String: WorkloadObservation] {
+        (processes[key] ?? [:]).mapValues { process in
+            if let failure = process.failure { return WorkloadObservation(isReady: false, hasFailed: true, message: failure) }
+            if !process.wantsRunning { return WorkloadObservation(isReady: false, message: "stopped") }
+            let message = process.ready ? nil : process.lastExit.map { "restarting: it \($0)" } ?? "waiting for \(process.deployment.spec.runtime.readinessPath) to answer"
+            return WorkloadObservation(isReady: process.ready, message: message)
+        }
+    }
+
+    public func perform(_ actions: [RolloutAction], key: DeploymentKey, desired: ModelDeployment?) async throws {
+        for action in actions {
+            switch action {
+            case .deploy(let revision, let replicas):
+                try ensure(revision, key: key, desired: desired, running: replicas > 0)
+            case .scale(let revision, let replicas):
+                if processes[key]?[revision.digest] != nil {
+                    try ensure(revision, key: key, desired: desired, running: replicas > 0)
+                }
+            case .route(let split):
+                routes[key] = split
+                await publishRoutes()
+            case .remove(let revision):
+                await remove(revision, key: key)
+            }
+        }
+        if processes[key]?.isEmpty == true {
+            processes[key] = nil
+            routes[key] = nil
+            await publishRoutes()
+        }
+    }
+
+    public func deployedModels() -> Set<DeploymentKey> {
+        var keys = Set(processes.keys)
+        keys.formUnion(recordedRevisions().map(\.key))
+        return keys
+    }
+
+    public func changes() -> AsyncStream<DeploymentKey> { events }
+
+    // MARK: Supervision
+
+    /// Supervises processes until cancelled, then stops them all.
+    public func run() async {
+        while !Task.isCancelled {
+            await superviseOnce()
+            try? await Task.sleep(for: configuration.probeInterval)
+        }
+        await stopAll()
+    }
+
+    /// One round: notice exits, restart what is due, probe readiness.
+    func superviseOnce() async {
+        let now = ContinuousClock.now
+        var probes: [(DeploymentKey, String, Int, String)] = []
+        for (key, revisions) in processes {
+            for (digest, var process) in revisions {
+                defer { processes[key]?[digest] = process }
+                if let child = process.child, let exit = child.exitStatus {
+                    process.child = nil
+                    process.ready = false
+                    guard process.wantsRunning else { continue }
+                    process.exits = process.exits.filter { now - $0 < configuration.crashLoopWindow } + [now]
+                    process.lastExit = exit.description
+                    let lines = process.log.lastLines()
+                    if process.exits.count >= configuration.crashLoopRestarts {
+                        process.failure = "crash loop: it \(exit.description) \(process.exits.count) times within \(configuration.crashLoopWindow)" +
+                            (lines.isEmpty ? "" : "; last output: " + lines.joined(separator: " | "))
+                        logger.error("model server is crash looping; not restarting it",
+                                     metadata: ["model": "\(key)", "version": "\(process.revision.version)", "log": "\(process.log.path)"])
+                    } else {
+                        let backoff = Duration.seconds(1) * (1 << (process.exits.count - 1))
+                        process.restartAt = now + backoff
+                        logger.warning("model server \(exit.description); restarting it",
+                                       metadata: ["model": "\(key)", "version": "\(process.revision.version)", "in": "\(backoff)"])
+                    }
+                    eventSink.yield(key)
+                    continue
+                }
+                if process.wantsRunning, process.child == nil, process.failure == nil, process.restartAt.map({ $0 <= now }) ?? true {
+                    start(&process)
+                    eventSink.yield(key)
+                }
+                if let port = process.port, process.child != nil {
+                    probes.append((key, digest, port, process.deployment.spec.runtime.readinessPath))
+                }
+            }
+        }
+        let results = await withTaskGroup(of: (DeploymentKey, String, Bool).self) { group in
+            for (key, digest, port, path) in probes {
+                group.addTask { (key, digest, await Self.probe(port: port, path: path)) }
+            }
+            var results: [(DeploymentKey, String, Bool)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (key, digest, ready) in results {
+            guard var process = processes[key]?[digest], process.child != nil, process.ready != ready else { continue }
+            process.ready = ready
+            if ready { process.lastExit = nil }
+            processes[key]?[digest] = process
+            logger.info(ready ? "model server is ready" : "model server is no longer ready",
+                        metadata: ["model": "\(key)", "version": "\(process.revision.version)", "port": "\(process.port ?? 0)"])
+            eventSink.yield(key)
+        }
+        // A restarted server listens on a new port.
+        await publishRoutes()
+    }
+
+    private static func probe(port: Int, path: String) async -> Bool {
+        let request = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)",
+                                  connectTimeout: .seconds(1), timeout: .seconds(2), maxBodyBytes: 1 << 16)
+        guard let response = try? await HTTPTransport.send(request) else { return false }
+        return (200..<300).contains(response.status)
+    }
+
+    // MARK: Actions
+
+    private func ensure(_ revision: ServingRevision, key: DeploymentKey, desired: ModelDeployment?, running: Bool) throws {
+        if processes[key]?[revision.digest] == nil {
+            let deployment: ModelDeployment
+            if let desired, desired.revision == revision {
+                deployment = desired
+            } else if let recorded = recordedSpec(key: key, digest: revision.digest) {
+                deployment = recorded
+            } else {
+                throw Failure.unknownRevision(key, revision)
+            }
+            guard deployment.spec.runtime.command?.isEmpty == false else { throw Failure.noCommand(key) }
+            let directory = revisionDirectory(key: key, digest: revision.digest)
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try Data(YAMLWriter.write(deployment.yamlValue).utf8).write(to: URL(fileURLWithPath: directory + "/spec.yaml"))
+            } catch {
+                throw Failure.stateDirectory(directory, "\(error)")
+            }
+            processes[key, default: [:]][revision.digest] = Supervised(
+                deployment: deployment, revision: revision, directory: directory, log: RotatingLogFile(path: directory + "/server.log"))
+        }
+        guard var process = processes[key]?[revision.digest] else { return }
+        if process.wantsRunning == running { return }
+        process.wantsRunning = running
+        if running {
+            process.failure = nil
+            process.exits = []
+            process.restartAt = nil
+            start(&process)
+        } else if let child = process.child {
+            child.stop(grace: configuration.stopGrace)
+            process.child = nil
+            process.ready = false
+        }
+        processes[key]?[revision.digest] = process
+        saveState()
+    }
+
+    private func start(_ process: inout Supervised) {
+        guard let command = process.deployment.spec.runtime.command, let executable = command.first else { return }
+        guard let port = ChildProcess.freeLoopbackPort() else {
+            process.failure = "no free loopback port"
+            return
+        }
+        let spec = process.deployment.spec
+        let render = { (text: String) in RuntimeTemplate.render(text, model: spec.model, port: port) }
+        var environment = ProcessInfo.processInfo.environment
+        for variable in spec.runtime.env { environment[variable.name] = render(variable.value) }
+        let arguments = (command.dropFirst() + spec.runtime.args).map(render)
+        do {
+            process.child = try ChildProcess.spawn(render(executable), arguments, environment: environment, directory: process.directory,
+                                                   log: process.log, onExit: { _ in })
+            process.port = port
+            process.ready = false
+            logger.info("started model server", metadata: [
+                "model": "\(process.key)", "version": "\(process.revision.version)", "port": "\(port)",
+                "pid": "\(process.child?.pid ?? 0)", "log": "\(process.log.path)",
+            ])
+        } catch {
+            // Nothing to retry: the command itself is wrong.
+            process.failure = error.description
+            logger.error("cannot start the model server", metadata: ["model": "\(process.key)", "error": "\(error)"])
+        }
+        saveState()
+    }
+
+    private func remove(_ revision: ServingRevision, key: DeploymentKey) async {
+        if let process = processes[key]?[revision.digest] {
+            if let port = process.port, process.child != nil {
+                await router.drain(port: port, timeout: configuration.stopGrace)
+            }
+            process.child?.stop(grace: configuration.stopGrace)
+            processes[key]?[revision.digest] = nil
+            logger.info("removed model version", metadata: ["model": "\(key)", "version": "\(revision.version)"])
+        }
+        try? FileManager.default.removeItem(atPath: revisionDirectory(key: key, digest: revision.digest))
+        saveState()
+    }
+
+    private func publishRoutes() async {
+        var table: [LocalRoute] = []
+        for (key, split) in routes.sorted(by: { $0.key < $1.key }) {
+            let revisions = processes[key] ?? [:]
+            func upstream(_ revision: ServingRevision?) -> LocalUpstream? {
+                guard let revision, let process = revisions[revision.digest], let port = process.port else { return nil }
+                return LocalUpstream(version: revision.version, port: port)
+            }
+            let modelName = (split.stable ?? split.canary).flatMap { revisions[$0.digest]?.deployment.spec.model.name } ?? key.name
+            table.append(LocalRoute(key: key, modelName: modelName, stable: upstream(split.stable), canary: upstream(split.canary),
+                                    canaryWeight: split.canaryWeight))
+        }
+        guard table != publishedRoutes else { return }
+        publishedRoutes = table
+        await router.route(table)
+    }
+
+    private func stopAll() async {
+        for (key, revisions) in processes {
+            for (digest, process) in revisions {
+                process.child?.stop(grace: configuration.stopGrace)
+                processes[key]?[digest]?.child = nil
+            }
+        }
+        saveState()
+    }
+
+    // MARK: State directory
+
+    private func revisionDirectory(key: DeploymentKey, digest: String) -> String {
+        "\(configuration.stateDirectory)/models/\(key.namespace)/\(key.name)/\(digest)"
+    }
+
+    private var stateFile: String { configuration.stateDirectory + "/processes.json" }
+
+    /// Records the process groups running now, so that a Serin started after a crash can stop them.
+    private func saveState() {
+        var entries: [JSONValue] = []
+        for (key, revisions) in processes {
+            for process in revisions.values {
+                guard let child = process.child else { continue }
+                entries.append(["namespace": .string(key.namespace), "name": .string(key.name),
+                                "digest": .string(process.revision.digest), "pid": .integer(Int64(child.pid))])
+            }
+        }
+        let document: JSONValue = ["processes": .array(entries)]
+        try? FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        try? Data(document.serialized.utf8).write(to: URL(fileURLWithPath: stateFile), options: .atomic)
+    }
+
+    private static func stopLeftovers(stateFile: String, grace: Duration, logger: Logger) {
+        guard let data = FileManager.default.contents(atPath: stateFile),
+              let document = try? JSONValue(parsing: Array(data)) else { return }
+        for entry in document["processes"]?.arrayValue ?? [] {
+            guard let pid = entry["pid"]?.integerValue else { continue }
+            logger.info("stopping a model server an earlier Serin left running", metadata: ["pid": "\(pid)"])
+            ChildProcess.stopOrphan(processGroup: pid_t(pid), grace: grace)
+        }
+        try? FileManager.default.removeItem(atPath: stateFile)
+    }
+
+    private func recordedSpec(key: DeploymentKey, digest: String) -> ModelDeployment? {
+        let path = revisionDirectory(key: key, digest: digest) + "/spec.yaml"
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return DesiredState.decode([SourceFile(path: path, contents: Array(data), size: data.count)]).state.deployments.first
+    }
+
+    private func recordedRevisions() -> [(key: DeploymentKey, digest: String)] {
+        let root = configuration.stateDirectory + "/models"
+        var found: [(DeploymentKey, String)] = []
+        for namespace in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(namespace)")) ?? [] {
+                for digest in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(namespace)/\(name)")) ?? [] {
+                    found.append((DeploymentKey(namespace: namespace, name: name), digest))
+                }
+            }
+        }
+        return found
+    }
+}

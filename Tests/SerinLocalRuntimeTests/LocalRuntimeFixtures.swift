@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import SerinCore
+import SerinLocalRuntime
+
+enum Quiet {
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+}
+
+/// The built binaries next to this test bundle.
+enum Built {
+    static let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+    static let modelServer = directory + "/serin-model-server"
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let linearModel = repositoryRoot + "/examples/quickstart/models/iris-linear.json"
+}
+
+/// The routes the runtime published, as the router would receive them.
+actor RecordingRouter: LocalTrafficRouting {
+    private(set) var tables: [[LocalRoute]] = []
+    private(set) var drained: [Int] = []
+
+    func route(_ routes: [LocalRoute]) { tables.append(routes) }
+    func drain(port: Int, timeout: Duration) { drained.append(port) }
+    var current: [LocalRoute] { tables.last ?? [] }
+}
+
+final class StateDirectory: @unchecked Sendable {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("serin-local-\(UUID().uuidString)").path
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A ModelDeployment whose command runs `command` (templated), as a user would write it for the local runtime.
+func localDeployment(version: String = "1", command: [String]? = nil, readinessPath: String = "/v2/health/ready") -> ModelDeployment {
+    let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}",
+                              "--name", "{{model.name}}", "--version", "{{model.version}}"]
+    let yaml = """
+    apiVersion: serin.dev/v1alpha1
+    kind: ModelDeployment
+    metadata: {name: iris, namespace: ml}
+    spec:
+      model: {name: iris, version: "\(version)", uri: "file://\(Built.linearModel)"}
+      runtime:
+        command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
+        readinessPath: \(readinessPath)
+
+    """
+    let decoding = DesiredState.decode([SourceFile(path: "iris.yaml", text: yaml)])
+    guard let deployment = decoding.state.deployments.first else {
+        preconditionFailure("fixture does not decode: \(decoding.diagnostics.map(\.description))")
+    }
+    return deployment
+}
+
+/// Whether a process group still exists.
+func processGroupExists(_ pid: Int32) -> Bool { kill(-pid, 0) == 0 }
+
+func eventually(within limit: Duration = .seconds(30), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return await condition()
+}
+
+/// Runs a runtime's supervision loop for the duration of `body`, then stops it (which stops its processes).
+func supervising(_ runtime: LocalRuntime, _ body: () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await runtime.run() }
+        do {
+            try await body()
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+        group.cancelAll()
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import SerinCore
+import SerinHTTP
+import SerinLocalRuntime
+import Testing
+
+@Suite("Local runtime with the real serin-model-server")
+struct LocalRuntimeTests {
+    let key = DeploymentKey(namespace: "ml", name: "iris")
+
+    func runtime(_ state: StateDirectory, router: RecordingRouter, crashLoopRestarts: Int = 3) -> LocalRuntime {
+        LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100),
+                                          crashLoopRestarts: crashLoopRestarts),
+                     router: router, logger: Quiet.logger)
+    }
+
+    @Test func aDeployedRevisionStartsAndIsReadyOnceItsReadinessPathAnswers() async throws {
+        let state = StateDirectory()
+        let router = RecordingRouter()
+        let runtime = runtime(state, router: router)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
+                                      key: key, desired: deployment)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            let route = try #require(await router.current.first)
+            #expect(route.modelName == "iris")
+            #expect(route.stable?.version == "1")
+            let port = try #require(route.stable?.port)
+            let response = try await HTTPTransport.send(HTTPRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
+                body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8),
+                timeout: .seconds(5)))
+            #expect(response.status == 200)
+            #expect(FileManager.default.fileExists(atPath: state.path + "/models/ml/iris/\(deployment.revision.digest)/server.log"))
+        }
+    }
+
+    @Test func scalingToZeroStopsTheProcessAndKeepsItsSpecForARollback() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            try await runtime.perform([.scale(deployment.revision, replicas: 0)], key: key, desired: nil)
+            #expect(await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == false)
+            // Started again without the desired document: from the spec the state directory recorded.
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: nil)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+        }
+    }
+
+    @Test func aServerThatKeepsExitingIsRestartedThenReportedAsACrashLoop() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter(), crashLoopRestarts: 2)
+        let deployment = localDeployment(command: ["/bin/sh", "-c", "echo loading model {{model.version}}; echo out of memory >&2; exit 3"])
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.hasFailed == true })
+            let message = await runtime.workloads(of: key)[deployment.revision.digest]?.message ?? ""
+            #expect(message.hasPrefix("crash loop: it exited with status 3 2 times within 300.0 seconds"))
+            #expect(message.hasSuffix("last output: out of memory | loading model 1 | out of memory"))
+        }
+    }
+
+    @Test func aCommandThatDoesNotExistFailsAtOnceWithItsName() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        let deployment = localDeployment(command: ["serin-no-such-model-server", "--port", "{{port}}"])
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            let workload = await runtime.workloads(of: key)[deployment.revision.digest]
+            #expect(workload?.hasFailed == true)
+            #expect(workload?.message?.hasPrefix("command not found: serin-no-such-model-server") == true)
+        }
+    }
+
+    @Test func removingARevisionDrainsItStopsItAndDeletesItsDirectory() async throws {
+        let state = StateDirectory()
+        let router = RecordingRouter()
+        let runtime = runtime(state, router: router)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
+                                      key: key, desired: deployment)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            let port = try #require(await router.current.first?.stable?.port)
+            try await runtime.perform([.route(.none), .remove(deployment.revision)], key: key, desired: nil)
+            let tables = await router.tables
+            let drained = await router.drained
+            #expect(drained == [port], "tables: \(tables) drained: \(drained)")
+            #expect(await runtime.workloads(of: key).isEmpty)
+            #expect(await runtime.deployedModels().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: state.path + "/models/ml/iris/\(deployment.revision.digest)"))
+        }
+    }
+
+    @Test func aRestartedRuntimeStopsTheServersAnEarlierOneLeftRunning() async throws {
+        let state = StateDirectory()
+        let first = runtime(state, router: RecordingRouter())
+        let deployment = localDeployment()
+        // The first Serin dies without stopping anything: its loop is never run to completion.
+        try await first.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+        let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
+        let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
+        #expect(processGroupExists(Int32(pid)))
+
+        let second = runtime(state, router: RecordingRouter())
+        #expect(!processGroupExists(Int32(pid)))
+        #expect(await second.deployedModels() == [key])
+    }
+
+    @Test func stoppingTheRuntimeStopsEveryServer() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+        }
+        let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
+        #expect(recorded["processes"]?.arrayValue?.isEmpty == true)
+    }
+}
