@@ -8,8 +8,9 @@ import SerinOperator
 public protocol LocalTrafficRouting: Sendable {
     /// Replaces every route at once; weights change atomically for new requests.
     func route(_ routes: [LocalRoute]) async
-    /// Waits until requests in flight to `port` have finished (or `timeout` passed), before its process stops.
-    func drain(port: Int, timeout: Duration) async
+    /// Waits until requests in flight to the model's `version` have finished (or `timeout` passed), before its
+    /// process stops.
+    func drain(_ key: DeploymentKey, version: String, timeout: Duration) async
 }
 
 /// Where one model's traffic goes.
@@ -296,8 +297,8 @@ public actor LocalRuntime: ModelRuntime {
 
     private func remove(_ revision: ServingRevision, key: DeploymentKey) async {
         if let process = processes[key]?[revision.digest] {
-            if let port = process.port, process.child != nil {
-                await router.drain(port: port, timeout: configuration.stopGrace)
+            if process.child != nil {
+                await router.drain(key, version: revision.version, timeout: configuration.stopGrace)
             }
             process.child?.stop(grace: configuration.stopGrace)
             processes[key]?[revision.digest] = nil

@@ -19,10 +19,10 @@ enum Built {
 /// The routes the runtime published, as the router would receive them.
 actor RecordingRouter: LocalTrafficRouting {
     private(set) var tables: [[LocalRoute]] = []
-    private(set) var drained: [Int] = []
+    private(set) var drained: [String] = []
 
     func route(_ routes: [LocalRoute]) { tables.append(routes) }
-    func drain(port: Int, timeout: Duration) { drained.append(port) }
+    func drain(_ key: DeploymentKey, version: String, timeout: Duration) { drained.append("\(key) \(version)") }
     var current: [LocalRoute] { tables.last ?? [] }
 }
 
