@@ -140,7 +140,11 @@ let package = Package(
             dependencies: [
                 "SerinCore",
                 "SerinGit",
+                "SerinGates",
+                "SerinOperator",
+                "SerinLocalRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
