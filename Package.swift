@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SerinHTTP", targets: ["SerinHTTP"]),
         .library(name: "SerinKube", targets: ["SerinKube"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
+        .library(name: "SerinRouter", targets: ["SerinRouter"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
     ],
     dependencies: [
@@ -70,6 +71,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The local runtime's weighted HTTP router in front of model server processes.
+        .target(
+            name: "SerinRouter",
+            dependencies: [
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kube-emulator",
             dependencies: [
@@ -97,6 +109,17 @@ let package = Package(
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
+        .testTarget(
+            name: "SerinRouterTests",
+            dependencies: [
+                "SerinRouter",
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
