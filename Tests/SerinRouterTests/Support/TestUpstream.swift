@@ -13,6 +13,7 @@ import Synchronization
 /// - `/hold`: waits until `releaseHeld()` before answering;
 /// - `/status/<code>`: answers that status;
 /// - `/download/<bytes>`: answers with that many bytes of body, streamed;
+/// - `/die-mid-answer`: sends a head and part of the body, then closes the connection;
 /// - anything else: `{"version", "method", "uri", "bodyBytes", "headers"}` as JSON, after reading the whole body.
 /// Request bodies are counted as they arrive; `stallBodies` makes it stop reading a body past a byte count until
 /// `resumeBodies()`.
@@ -25,6 +26,7 @@ final class TestUpstream: Sendable {
     private let serving: Mutex<Task<Void, Never>?> = Mutex(nil)
     private let counters = Mutex(Counters())
     private let holdGate = Mutex(AsyncGate())
+    private let dropsReusedConnections = Mutex(false)
     /// Bytes through the accepted sockets themselves, whatever NIO buffers above them.
     let socket: SocketCounters
     private let bodyGate = Mutex<(limit: Int?, gate: AsyncGate)>((nil, AsyncGate()))
@@ -76,6 +78,11 @@ final class TestUpstream: Sendable {
 
     var upstream: Upstream { Upstream(version: version, host: "127.0.0.1", port: port) }
 
+    /// From now on, a second request on one connection finds the connection closed instead of an answer.
+    func dropReusedConnections() {
+        dropsReusedConnections.withLock { $0 = true }
+    }
+
     /// Lets every held request answer, now and later.
     func releaseHeld() {
         holdGate.withLock { $0 }.open()
@@ -125,12 +132,18 @@ final class TestUpstream: Sendable {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var bodyBytes = 0
+            var requestsOnConnection = 0
             for try await part in inbound {
                 switch part {
                 case .head(let requestHead):
                     head = requestHead
                     bodyBytes = 0
+                    requestsOnConnection += 1
                     counters.withLock { $0.requests += 1 }
+                    if requestsOnConnection > 1 && dropsReusedConnections.withLock({ $0 }) {
+                        // As a server closing an idle keep-alive connection just as a request arrives on it.
+                        return
+                    }
                 case .body(let buffer):
                     bodyBytes += buffer.readableBytes
                     let total = counters.withLock { state -> Int in
@@ -142,15 +155,16 @@ final class TestUpstream: Sendable {
                 case .end:
                     guard let requestHead = head else { continue }
                     head = nil
-                    try await answer(requestHead, bodyBytes: bodyBytes, outbound: outbound)
+                    guard try await answer(requestHead, bodyBytes: bodyBytes, outbound: outbound) else { return }
                     if !requestHead.isKeepAlive { return }
                 }
             }
         }
     }
 
+    /// Answers one request; false when the connection is to close without further answers.
     private func answer(_ head: HTTPRequestHead, bodyBytes: Int,
-                        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws
+                        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws -> Bool
     {
         let segments = head.uri.split(separator: "?").first.map { $0.split(separator: "/").map(String.init) } ?? []
         if segments.contains("hold") {
@@ -172,7 +186,16 @@ final class TestUpstream: Sendable {
                 counters.withLock { $0.responseBytesSent += count }
             }
             try await outbound.write(.end(nil))
-            return
+            return true
+        }
+        if segments.contains("die-mid-answer") {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Length", value: "1000")
+            try await outbound.write(contentsOf: [
+                .head(HTTPResponseHead(version: head.version, status: .ok, headers: headers)),
+                .body(.byteBuffer(ByteBuffer(string: "partial"))),
+            ])
+            return false
         }
         var status = HTTPResponseStatus.ok
         if let index = segments.firstIndex(of: "status"), index + 1 < segments.count, let code = Int(segments[index + 1]) {
@@ -199,6 +222,7 @@ final class TestUpstream: Sendable {
             .body(.byteBuffer(bytes)),
             .end(nil),
         ])
+        return true
     }
 }
 
