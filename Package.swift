@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SerinGates", targets: ["SerinGates"]),
         .library(name: "SerinOperator", targets: ["SerinOperator"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
+        .library(name: "SerinRouter", targets: ["SerinRouter"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
         .executable(name: "serin-model-server", targets: ["serin-model-server"]),
     ],
@@ -76,6 +77,17 @@ let package = Package(
         // responses recorded from a real kube-apiserver.
         .target(
             name: "KubeEmulator",
+            dependencies: [
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The local runtime's weighted HTTP router in front of model server processes.
+        .target(
+            name: "SerinRouter",
             dependencies: [
                 "SerinCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -170,6 +182,17 @@ let package = Package(
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
         .testTarget(name: "SerinLocalRuntimeTests", dependencies: ["SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "serin-model-server"]),
         .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
+        .testTarget(
+            name: "SerinRouterTests",
+            dependencies: [
+                "SerinRouter",
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),

@@ -1,0 +1,53 @@
+import NIOHTTP1
+import SerinCore
+
+/// An answer the router gives itself instead of an upstream's: errors as JSON `{"error": "…"}` (with structured
+/// fields beside the message, for programs), and the metrics page.
+struct LocalAnswer {
+    var status: HTTPResponseStatus
+    var contentType: String
+    var body: String
+
+    static func error(_ status: HTTPResponseStatus, _ message: String, details: [String: JSONValue] = [:]) -> LocalAnswer {
+        var object = details
+        object["error"] = .string(message)
+        return LocalAnswer(status: status, contentType: "application/json", body: JSONValue.object(object).serialized + "\n")
+    }
+
+    static func unrecognisedPath(_ uri: String) -> LocalAnswer {
+        .error(.notFound, "no route for \(uri.prefix(200)); model requests use \(RequestPath.supportedShapes)")
+    }
+
+    static func unknownModel(_ name: String, known: [String]) -> LocalAnswer {
+        let knownText = known.isEmpty ? "no models are routed yet" : "known models: \(known.joined(separator: ", "))"
+        return .error(.notFound, "no model named \"\(name)\" is routed here; \(knownText)",
+                      details: ["model": .string(name), "knownModels": .array(known.map(JSONValue.string))])
+    }
+
+    static func versionNotRouted(_ entry: RouteEntry, version: String) -> LocalAnswer {
+        let routed = [entry.stable?.version, entry.canary?.version].compactMap { $0 }
+        return .error(
+            .notFound,
+            "version \"\(version)\" of model \"\(entry.route.modelName)\" is not routed (\(ForwardedHeaders.versionHeader)); "
+                + "routed versions: \(entry.routedVersionsText)",
+            details: ["model": .string(entry.route.modelName), "version": .string(version),
+                      "routedVersions": .array(routed.map(JSONValue.string))])
+    }
+
+    static func noUpstream(_ entry: RouteEntry) -> LocalAnswer {
+        .error(.serviceUnavailable,
+               "model \"\(entry.route.modelName)\" (\(entry.route.key)) has no version ready to serve: no stable or "
+                   + "canary upstream is routed; try again once a version is up",
+               details: ["model": .string(entry.route.modelName)])
+    }
+
+    static func upstreamUnreachable(_ target: UpstreamTarget, modelName: String, reason: String) -> LocalAnswer {
+        .error(.badGateway,
+               "version \"\(target.version)\" of model \"\(modelName)\" at \(target.address) did not answer: \(reason)",
+               details: ["model": .string(modelName), "version": .string(target.version)])
+    }
+
+    static func methodNotAllowed(_ path: String) -> LocalAnswer {
+        .error(.methodNotAllowed, "\(path) answers GET only")
+    }
+}

@@ -1,0 +1,84 @@
+/// Which model a request is for, read from its path alone so the body can stream through untouched.
+///
+/// Recognised shapes (the query string is ignored):
+/// - `/v2/models/<model>` and `/v2/models/<model>/…`: the Open Inference Protocol (V2) that MLServer, Triton and
+///   KServe speak, `…/versions/<v>/…` included. That `<v>` is the model server's own version of the model, not
+///   Serin's: the path is forwarded unchanged and does not pin a Serin version (use `X-Serin-Version` for that).
+/// - `/models/<model>` and `/models/<model>/…`.
+/// - `/v1/models/<model>` and `/v1/models/<model>:predict` (KServe's V1 protocol, where a colon ends the name).
+enum RequestPath {
+    /// What a path asks for.
+    enum Target: Equatable {
+        case model(String)
+        case metrics
+        case unrecognised
+    }
+
+    /// The shapes named in the error for an unrecognised path.
+    static let supportedShapes = "/v2/models/<model>/…, /models/<model>/… or /v1/models/<model>[:verb]"
+
+    static func target(of uri: String) -> Target {
+        var path = Substring(uri)
+        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            path = path[..<end]
+        }
+        if path == "/metrics" { return .metrics }
+        if let rest = path.dropPrefix("/v2/models/") {
+            return model(in: rest, terminators: ["/"])
+        }
+        if let rest = path.dropPrefix("/models/") {
+            return model(in: rest, terminators: ["/"])
+        }
+        if let rest = path.dropPrefix("/v1/models/") {
+            return model(in: rest, terminators: ["/", ":"])
+        }
+        return .unrecognised
+    }
+
+    private static func model(in rest: Substring, terminators: Set<Character>) -> Target {
+        let name = rest.prefix { !terminators.contains($0) }
+        guard !name.isEmpty else { return .unrecognised }
+        guard name.contains("%") else { return .model(String(name)) }
+        return percentDecoded(name).map(Target.model) ?? .unrecognised
+    }
+
+    /// `%XX` sequences decoded as UTF-8; nil when malformed.
+    static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                return nil
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Whether `name` can be routed: one path segment, and no character that would end it early.
+    static func isValidModelName(_ name: String) -> Bool {
+        !name.isEmpty && !name.unicodeScalars.contains { scalar in
+            scalar.value < 0x21 || scalar.value == 0x7F || "/?#:%".unicodeScalars.contains(scalar)
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func dropPrefix(_ prefix: String) -> Substring? {
+        hasPrefix(prefix) ? dropFirst(prefix.count) : nil
+    }
+}

@@ -1,0 +1,31 @@
+/// Where the router listens and how it treats upstream connections. The defaults suit the local runtime: loopback
+/// only, model servers on the same machine.
+public struct RouterConfiguration: Sendable, Hashable {
+    /// The listening address. 127.0.0.1 keeps models off the network; give 0.0.0.0 to serve other machines.
+    public var host: String
+    /// The listening port; 0 picks a free one (read it back from `ModelRouter.port`).
+    public var port: Int
+    /// How long to wait for an upstream to accept a connection before answering 502. A local model server accepts
+    /// at once or not at all, so this only matters for remote upstreams.
+    public var connectTimeout: Duration
+    /// How long an upstream connection may idle in the pool. Shorter than uvicorn's 5 s keep-alive (MLServer's
+    /// server), so the router closes idle connections before the upstream does and never writes to a closed one.
+    public var idleConnectionTimeout: Duration
+    /// Idle connections kept per upstream and event loop; more are closed when their requests end. Connections in
+    /// use are not limited.
+    public var maximumIdleConnectionsPerUpstream: Int
+    /// How long `stop()` lets requests in flight finish before it closes their connections.
+    public var stopGracePeriod: Duration
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, connectTimeout: Duration = .seconds(5),
+                idleConnectionTimeout: Duration = .seconds(4), maximumIdleConnectionsPerUpstream: Int = 64,
+                stopGracePeriod: Duration = .seconds(10))
+    {
+        self.host = host
+        self.port = port
+        self.connectTimeout = connectTimeout
+        self.idleConnectionTimeout = idleConnectionTimeout
+        self.maximumIdleConnectionsPerUpstream = maximumIdleConnectionsPerUpstream
+        self.stopGracePeriod = stopGracePeriod
+    }
+}

@@ -1,0 +1,97 @@
+import SerinCore
+import Synchronization
+
+/// One model version of one deployment: the unit metrics are counted by.
+struct VersionKey: Hashable, Sendable, Comparable {
+    var key: DeploymentKey
+    var version: String
+
+    static func < (lhs: VersionKey, rhs: VersionKey) -> Bool {
+        (lhs.key, lhs.version) < (rhs.key, rhs.version)
+    }
+}
+
+/// The counters of one version. Each routed upstream holds its own, so recording a request takes one uncontended
+/// lock and no dictionary look-up on the request path.
+final class VersionCounters: Sendable {
+    let versionKey: VersionKey
+
+    private struct State {
+        var responses: [Int: Int] = [:]
+        /// Per bucket, not cumulative: `LatencyHistogram.upperBounds` then `+infinity`.
+        var bucketCounts = [Int](repeating: 0, count: LatencyHistogram.upperBounds.count + 1)
+        var sum: Double = 0
+        var inFlight = 0
+    }
+
+    private let state = Mutex(State())
+
+    init(_ versionKey: VersionKey) {
+        self.versionKey = versionKey
+    }
+
+    /// A request was sent this version's way.
+    func begin() {
+        state.withLock { $0.inFlight += 1 }
+    }
+
+    /// A request ended with `code` after `seconds`; `begun` says whether `begin()` was called for it.
+    func finish(code: Int, seconds: Double, begun: Bool = true) {
+        let bucket = LatencyHistogram.upperBounds.firstIndex { seconds <= $0 } ?? LatencyHistogram.upperBounds.count
+        state.withLock { state in
+            if begun { state.inFlight -= 1 }
+            state.responses[code, default: 0] += 1
+            state.bucketCounts[bucket] += 1
+            state.sum += seconds
+        }
+    }
+
+    var inFlight: Int { state.withLock { $0.inFlight } }
+
+    var snapshot: VersionTraffic {
+        let state = state.withLock { $0 }
+        var cumulative = 0
+        var buckets: [LatencyHistogram.Bucket] = []
+        for (index, upperBound) in (LatencyHistogram.upperBounds + [.infinity]).enumerated() {
+            cumulative += state.bucketCounts[index]
+            buckets.append(LatencyHistogram.Bucket(upperBound: upperBound, cumulativeCount: cumulative))
+        }
+        return VersionTraffic(responses: state.responses, latency: LatencyHistogram(buckets: buckets, sum: state.sum),
+                              inFlight: state.inFlight)
+    }
+}
+
+/// Every version's counters since the router started. Counters outlive routes: a version taken out of the routes
+/// keeps its series, as Prometheus expects counters to, and picks up where it was if it is routed again.
+final class TrafficRecorder: Sendable {
+    private let registry = Mutex<[VersionKey: VersionCounters]>([:])
+
+    /// The counters of a version, made on first use.
+    func counters(for versionKey: VersionKey) -> VersionCounters {
+        registry.withLock { registry in
+            if let counters = registry[versionKey] { return counters }
+            let counters = VersionCounters(versionKey)
+            registry[versionKey] = counters
+            return counters
+        }
+    }
+
+    /// The counters of a version if it was ever routed.
+    func existingCounters(for versionKey: VersionKey) -> VersionCounters? {
+        registry.withLock { $0[versionKey] }
+    }
+
+    /// The versions of one deployment that have seen traffic or are routed.
+    func traffic(for key: DeploymentKey) -> [String: VersionTraffic] {
+        let counters = registry.withLock { $0.values.filter { $0.versionKey.key == key } }
+        var traffic: [String: VersionTraffic] = [:]
+        for counter in counters { traffic[counter.versionKey.version] = counter.snapshot }
+        return traffic
+    }
+
+    /// Every version's snapshot, ordered by namespace, deployment and version.
+    func allTraffic() -> [(VersionKey, VersionTraffic)] {
+        let counters = registry.withLock { Array($0.values) }.sorted { $0.versionKey < $1.versionKey }
+        return counters.map { ($0.versionKey, $0.snapshot) }
+    }
+}

@@ -1,0 +1,155 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One open connection to an upstream.
+final class UpstreamConnection {
+    let address: UpstreamAddress
+    let channel: any Channel
+    let handler: UpstreamConnectionHandler
+    /// Requests this connection carried before the current one: a reused connection may have been closed by the
+    /// upstream while it idled, which is why a failure on one can be retried.
+    var requestsCarried = 0
+    /// When it went back to the pool.
+    var idleSince = NIODeadline.now()
+
+    init(address: UpstreamAddress, channel: any Channel, handler: UpstreamConnectionHandler) {
+        self.address = address
+        self.channel = channel
+        self.handler = handler
+    }
+}
+
+/// Keep-alive connections to upstreams, one pool per event loop and used only on it: a client connection borrows
+/// from the pool of its own loop, so no lock is taken and the upstream socket is served by the same thread as the
+/// client socket.
+///
+/// Idle connections are kept for `idleTimeout` at most. Model servers close idle connections on their own (uvicorn,
+/// under MLServer, after 5 seconds): a connection idle for longer is closed here rather than risk sending a request
+/// the upstream will never read.
+final class UpstreamConnectionPool {
+    let eventLoop: any EventLoop
+    private let connectTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private let maximumIdlePerUpstream: Int
+    private var idle: [UpstreamAddress: [UpstreamConnection]] = [:]
+    private var sweep: Scheduled<Void>?
+    private var isClosed = false
+
+    init(eventLoop: any EventLoop, configuration: RouterConfiguration) {
+        self.eventLoop = eventLoop
+        self.connectTimeout = TimeAmount(configuration.connectTimeout)
+        self.idleTimeout = TimeAmount(configuration.idleConnectionTimeout)
+        self.maximumIdlePerUpstream = configuration.maximumIdleConnectionsPerUpstream
+    }
+
+    /// An idle connection to `address`, most recently used first (the likeliest still open), or nil.
+    func lease(_ address: UpstreamAddress) -> UpstreamConnection? {
+        guard !isClosed else { return nil }
+        let now = NIODeadline.now()
+        while let connection = idle[address]?.popLast() {
+            if connection.handler.isActive && now - connection.idleSince < idleTimeout {
+                return connection
+            }
+            connection.handler.close()
+        }
+        return nil
+    }
+
+    /// Takes back a connection whose exchange ended cleanly; closes it when the pool is full or closed.
+    func release(_ connection: UpstreamConnection) {
+        connection.handler.exchange = nil
+        guard !isClosed, connection.handler.isActive, idle[connection.address, default: []].count < maximumIdlePerUpstream
+        else {
+            connection.handler.close()
+            return
+        }
+        connection.requestsCarried += 1
+        connection.idleSince = .now()
+        idle[connection.address, default: []].append(connection)
+        // Idle connections are read from, so an upstream closing one is noticed at once.
+        connection.handler.resumeReading()
+        scheduleSweep()
+    }
+
+    /// Opens a new connection on this loop and calls `completion` on it.
+    func connect(_ address: UpstreamAddress, socketAddress: SocketAddress?,
+                 completion: @escaping (Result<UpstreamConnection, any Error>) -> Void)
+    {
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnectionHandler())
+                }
+            }
+        let connected = socketAddress.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: address.host, port: address.port)
+        connected.assumeIsolated().whenComplete { result in
+            completion(result.flatMap { channel in
+                Result {
+                    let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+                    let connection = UpstreamConnection(address: address, channel: channel, handler: handler)
+                    handler.onClose = { [weak self, weak connection] in
+                        guard let self, let connection else { return }
+                        self.forget(connection)
+                    }
+                    return connection
+                }
+            })
+        }
+    }
+
+    /// Closes idle connections to addresses no longer routed (after a drain), so they do not linger until the
+    /// idle timeout.
+    func closeIdle(keeping addresses: Set<UpstreamAddress>) {
+        for address in idle.keys where !addresses.contains(address) {
+            idle.removeValue(forKey: address)?.forEach { $0.handler.close() }
+        }
+    }
+
+    /// Closes every idle connection and every one released later: the router is stopping.
+    func close() {
+        isClosed = true
+        sweep?.cancel()
+        sweep = nil
+        let connections = idle.values.flatMap { $0 }
+        idle = [:]
+        connections.forEach { $0.handler.close() }
+    }
+
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+
+    private func forget(_ connection: UpstreamConnection) {
+        guard var connections = idle[connection.address],
+              let index = connections.firstIndex(where: { $0 === connection }) else { return }
+        connections.remove(at: index)
+        idle[connection.address] = connections.isEmpty ? nil : connections
+    }
+
+    /// Closes connections idle past the timeout, checking every quarter of it while any connection idles.
+    private func scheduleSweep() {
+        guard sweep == nil, !isClosed else { return }
+        let interval = max(TimeAmount.milliseconds(50), TimeAmount.nanoseconds(idleTimeout.nanoseconds / 4))
+        sweep = eventLoop.assumeIsolated().scheduleTask(in: interval) { [weak self] in
+            guard let self else { return }
+            self.sweep = nil
+            let now = NIODeadline.now()
+            for (address, connections) in self.idle {
+                let fresh = connections.filter { now - $0.idleSince < self.idleTimeout }
+                guard fresh.count < connections.count else { continue }
+                self.idle[address] = fresh.isEmpty ? nil : fresh
+                connections.filter { now - $0.idleSince >= self.idleTimeout }.forEach { $0.handler.close() }
+            }
+            if !self.idle.isEmpty { self.scheduleSweep() }
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

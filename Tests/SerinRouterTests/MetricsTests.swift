@@ -1,0 +1,91 @@
+import SerinCore
+import SerinRouter
+import Testing
+
+@Suite("Metrics")
+struct MetricsTests {
+    static let labels = #"namespace="ml",deployment="iris""#
+
+    @Test("/metrics serves the exact series names, labels and counts the Prometheus gates query")
+    func prometheusText() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 10)
+            _ = try await fixture.versionsServing(20)
+            try await TestHTTPConnection.with(port: fixture.port) { connection in
+                _ = try await connection.request(.POST, "/v2/models/iris/status/503", headers: [("X-Serin-Version", "v2")], body: [])
+            }
+            try fixture.route(stable: nil)
+            _ = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer", body: [])
+
+            let response = try await TestHTTPConnection.get(port: fixture.port, "/metrics")
+            #expect(response.status == 200)
+            #expect(response.headers.first(name: "content-type") == "text/plain; version=0.0.4; charset=utf-8")
+            let lines = Set(response.text.split(separator: "\n").map(String.init))
+            let expected = [
+                "# TYPE serin_router_requests_total counter",
+                "# TYPE serin_router_request_duration_seconds histogram",
+                #"serin_router_requests_total{\#(Self.labels),version="v1",code="200"} 18"#,
+                #"serin_router_requests_total{\#(Self.labels),version="v2",code="200"} 2"#,
+                #"serin_router_requests_total{\#(Self.labels),version="v2",code="503"} 1"#,
+                #"serin_router_requests_total{\#(Self.labels),version="",code="503"} 1"#,
+                #"serin_router_request_duration_seconds_bucket{\#(Self.labels),version="v1",le="+Inf"} 18"#,
+                #"serin_router_request_duration_seconds_bucket{\#(Self.labels),version="v2",le="+Inf"} 3"#,
+                #"serin_router_request_duration_seconds_count{\#(Self.labels),version="v1"} 18"#,
+                #"serin_router_request_duration_seconds_count{\#(Self.labels),version="v2"} 3"#,
+            ]
+            for line in expected {
+                #expect(lines.contains(line), "missing: \(line)")
+            }
+            let bucketBounds = lines.filter { $0.hasPrefix(#"serin_router_request_duration_seconds_bucket{\#(Self.labels),version="v1""#) }
+                .compactMap { $0.split(separator: "le=\"").last?.split(separator: "\"").first.map(String.init) }
+            #expect(Set(bucketBounds) == ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"])
+            #expect(lines.contains { $0.hasPrefix(#"serin_router_request_duration_seconds_sum{\#(Self.labels),version="v1"} "#) })
+            // The router's own scrape is not counted as model traffic.
+            #expect(fixture.router.metricsText() == response.text)
+        }
+    }
+
+    @Test("traffic(for:) gives requests, errors and a latency histogram per version, whose quantile reflects the answers' delay")
+    func snapshot() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            let before = fixture.router.traffic(for: RouterFixture.key)
+            try await TestHTTPConnection.with(port: fixture.port) { connection in
+                for _ in 0..<4 {
+                    _ = try await connection.request(.POST, "/v2/models/iris/infer", headers: [("X-Serin-Version", "v1")], body: [])
+                }
+                for _ in 0..<2 {
+                    _ = try await connection.request(.POST, "/v2/models/iris/status/500", headers: [("X-Serin-Version", "v2")], body: [])
+                }
+            }
+            // Held requests take at least as long as the test holds them: a lower bound on their latency, whatever
+            // the machine's speed.
+            let held = (0..<3).map { _ in
+                Task {
+                    try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold",
+                                                         headers: [("X-Serin-Version", "v2")], body: [])
+                }
+            }
+            #expect(try await eventually { fixture["v2"].stats.heldRequests == 3 })
+            try await Task.sleep(for: .milliseconds(300))
+            fixture["v2"].releaseHeld()
+            for request in held { _ = try await request.value }
+
+            let traffic = fixture.router.traffic(for: RouterFixture.key)
+            let v1 = try #require(traffic["v1"]?.since(before["v1"] ?? VersionTraffic()))
+            let v2 = try #require(traffic["v2"]?.since(before["v2"] ?? VersionTraffic()))
+            #expect(v1.requests == 4)
+            #expect(v1.errors == 0)
+            #expect(v1.successRate == 1)
+            #expect(v2.requests == 5)
+            #expect(v2.errors == 2)
+            #expect(v2.responses == [200: 3, 500: 2])
+            #expect(v2.latency.count == 5)
+            // Three of five took at least 300 ms: the median is past the 0.25 s bound.
+            let median = try #require(v2.latency.quantile(0.5))
+            #expect(median > 0.25)
+            #expect(try #require(v2.latency.quantile(0.99)) >= median)
+            #expect(v2.latency.sum >= 0.9)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import SerinCore
+import SerinRouter
+import Synchronization
+import Testing
+
+@Suite("Changing routes while traffic flows")
+struct RouteChangeTests {
+    @Test("a weight change applies to every request that starts after setRoutes returns")
+    func weightChangeIsAtomic() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 10)
+            #expect(try await fixture.versionsServing(100).count(of: "v2") == 10)
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            #expect(try await fixture.versionsServing(100).count(of: "v2") == 50)
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 100)
+            #expect(try await fixture.versionsServing(20) == Array(repeating: "v2", count: 20))
+            try fixture.route(stable: "v2")
+            #expect(try await fixture.versionsServing(20) == Array(repeating: "v2", count: 20))
+        }
+    }
+
+    @Test("weight changes during concurrent traffic lose no request and every answer comes from a routed version")
+    func weightChangesUnderLoad() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 0)
+            let versions = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<4 { group.addTask { try await fixture.versionsServing(50) } }
+                group.addTask {
+                    for weight in stride(from: 0, through: 100, by: 10) {
+                        try fixture.route(stable: "v1", canary: "v2", canaryWeight: weight)
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    return []
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(versions.count == 200)
+            #expect(versions.allSatisfy { $0 == "v1" || $0 == "v2" })
+            // After the last change everything goes to the canary.
+            #expect(try await fixture.versionsServing(10).count(of: "v2") == 10)
+        }
+    }
+
+    @Test("a request in flight finishes on the version it started on after the weights move away from it")
+    func inFlightRequestsKeepTheirVersion() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 0)
+            let held = Task { try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold", body: []) }
+            #expect(try await eventually { fixture["v1"].stats.heldRequests == 1 })
+
+            try fixture.route(stable: "v2")
+            #expect(try await fixture.versionsServing(5) == Array(repeating: "v2", count: 5))
+            #expect(fixture.router.traffic(for: RouterFixture.key)["v1"]?.inFlight == 1)
+
+            fixture["v1"].releaseHeld()
+            let response = try await held.value
+            #expect(response.status == 200)
+            #expect(response.servedBy == "v1")
+            #expect(fixture.router.traffic(for: RouterFixture.key)["v1"]?.inFlight == 0)
+        }
+    }
+
+    @Test("drain takes a version out of the route and returns only after its requests in flight finished")
+    func drainWaitsForInFlightRequests() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            let held = (0..<2).map { _ in
+                Task {
+                    try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold",
+                                                         headers: [("X-Serin-Version", "v1")], body: [])
+                }
+            }
+            #expect(try await eventually { fixture["v1"].stats.heldRequests == 2 })
+
+            let released = Flag(false)
+            let drain = Task {
+                let result = await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .seconds(120))
+                return (result, released.value)
+            }
+            // New requests go to the remaining version while the drain waits.
+            #expect(try await eventually { fixture.router.routes.first?.stable == nil })
+            #expect(try await fixture.versionsServing(4) == Array(repeating: "v2", count: 4))
+            try await Task.sleep(for: .milliseconds(100))
+            released.set(true)
+            fixture["v1"].releaseHeld()
+
+            let (result, releasedBeforeReturn) = await drain.value
+            #expect(result.isComplete)
+            #expect(releasedBeforeReturn, "drain returned before the held requests were let go")
+            for request in held {
+                let response = try await request.value
+                #expect(response.servedBy == "v1")
+            }
+            let pinned = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer",
+                                                              headers: [("X-Serin-Version", "v1")], body: [])
+            #expect(pinned.status == 404)
+        }
+    }
+
+    @Test("drain gives up after its timeout and reports the requests still in flight")
+    func drainTimesOut() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 0)
+            let held = Task { try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold", body: []) }
+            #expect(try await eventually { fixture["v1"].stats.heldRequests == 1 })
+            try fixture.route(stable: "v2")
+
+            let result = await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .milliseconds(200))
+            #expect(!result.isComplete)
+            #expect(result.remaining == ["v1": 1])
+            #expect("\(result)".contains("v1: 1"))
+
+            fixture["v1"].releaseHeld()
+            #expect(try await held.value.servedBy == "v1")
+            #expect(await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .seconds(60)).isComplete)
+        }
+    }
+
+    @Test("removing a route answers 404 for its model while other models keep their routes")
+    func removeRoute() async throws {
+        try await RouterFixture.with { fixture in
+            let wine = DeploymentKey(namespace: "ml", name: "wine")
+            try fixture.router.setRoutes([
+                ModelRoute(key: RouterFixture.key, modelName: "iris", stable: fixture["v1"].upstream),
+                ModelRoute(key: wine, modelName: "wine", stable: fixture["v2"].upstream),
+            ])
+            fixture.router.removeRoute(for: RouterFixture.key)
+            #expect(try await TestHTTPConnection.get(port: fixture.port, "/v2/models/iris").status == 404)
+            #expect(try await TestHTTPConnection.get(port: fixture.port, "/v2/models/wine").servedBy == "v2")
+            try fixture.router.setRoute(ModelRoute(key: wine, modelName: "wine", stable: fixture["v1"].upstream))
+            #expect(try await TestHTTPConnection.get(port: fixture.port, "/v2/models/wine").servedBy == "v1")
+            #expect(fixture.router.routes.map(\.key) == [wine])
+        }
+    }
+}

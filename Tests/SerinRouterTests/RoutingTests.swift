@@ -1,0 +1,270 @@
+import NIOHTTP1
+import SerinCore
+@testable import SerinRouter
+import Testing
+
+@Suite("Routing requests to model versions")
+struct RoutingTests {
+    @Test("a 10% canary serves exactly 10 of 100 requests, and 20 of the next 200")
+    func exactProportions() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 10)
+            let first = try await fixture.versionsServing(100)
+            #expect(first.count(of: "v2") == 10)
+            #expect(first.count(of: "v1") == 90)
+            let next = try await fixture.versionsServing(200)
+            #expect(next.count(of: "v2") == 20)
+        }
+    }
+
+    @Test("proportions stay exact when requests arrive concurrently on many connections")
+    func concurrentProportions() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 25)
+            let versions = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<8 { group.addTask { try await fixture.versionsServing(25) } }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(versions.count == 200)
+            #expect(versions.count(of: "v2") == 50)
+        }
+    }
+
+    @Test("X-Serin-Version pins a routed version, even one with weight 0")
+    func pinning() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 0)
+            try await TestHTTPConnection.with(port: fixture.port) { connection in
+                for _ in 0..<5 {
+                    let pinned = try await connection.request(.POST, "/v2/models/iris/infer",
+                                                              headers: [("X-Serin-Version", "v2")], body: [])
+                    #expect(pinned.status == 200)
+                    #expect(pinned.servedBy == "v2")
+                    #expect(pinned.headers.first(name: "X-Serin-Version") == "v2")
+                    // The pin is the router's business: the upstream does not see it.
+                    #expect(pinned.json[path: "headers", "x-serin-version"] == nil)
+                }
+            }
+            // Pinned requests do not take the weighted requests' turns.
+            #expect(try await fixture.versionsServing(10).count(of: "v1") == 10)
+        }
+    }
+
+    @Test("pinning a version that is not routed answers 404 naming the routed versions")
+    func pinningUnroutedVersion() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            let response = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer",
+                                                                headers: [("X-Serin-Version", "v9")], body: [])
+            #expect(response.status == 404)
+            #expect(response.headers.first(name: "content-type") == "application/json")
+            let error = try #require(response.json["error"]?.stringValue)
+            #expect(error.contains("\"v9\""))
+            #expect(error.contains("v1 (stable), v2 (canary)"))
+            #expect(response.json["routedVersions"] == ["v1", "v2"])
+        }
+    }
+
+    @Test("an unknown model answers 404 with JSON naming the known models")
+    func unknownModel() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.router.setRoutes([
+                ModelRoute(key: RouterFixture.key, modelName: "iris", stable: fixture["v1"].upstream),
+                ModelRoute(key: DeploymentKey(namespace: "ml", name: "wine"), modelName: "wine", stable: fixture["v2"].upstream),
+            ])
+            let response = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/roses/infer", body: [])
+            #expect(response.status == 404)
+            let error = try #require(response.json["error"]?.stringValue)
+            #expect(error.contains("\"roses\""))
+            #expect(error.contains("known models: iris, wine"))
+            #expect(response.json["knownModels"] == ["iris", "wine"])
+
+            let other = try await TestHTTPConnection.get(port: fixture.port, "/v2/health/live")
+            #expect(other.status == 404)
+            #expect(other.json["error"]?.stringValue?.contains("/v2/models/<model>") == true)
+        }
+    }
+
+    @Test("a model with no upstream answers 503 and counts it")
+    func noUpstream() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: nil)
+            let response = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer", body: [])
+            #expect(response.status == 503)
+            #expect(response.json["error"]?.stringValue?.contains("no version ready") == true)
+            #expect(fixture.router.traffic(for: RouterFixture.key)[""]?.responses == [503: 1])
+        }
+    }
+
+    @Test("an upstream that refuses connections gives 502 with JSON, counted as an error of its version")
+    func unreachableUpstream() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            let closedPort = try await {
+                let upstream = try await TestUpstream.start(version: "gone")
+                await upstream.stop()
+                return upstream.port
+            }()
+            try fixture.router.setRoutes([
+                ModelRoute(key: RouterFixture.key, modelName: "iris", stable: Upstream(version: "v3", port: closedPort)),
+            ])
+            let response = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer", body: [])
+            #expect(response.status == 502)
+            let error = try #require(response.json["error"]?.stringValue)
+            #expect(error.contains("\"v3\""))
+            #expect(error.contains("127.0.0.1:\(closedPort)"))
+            let traffic = try #require(fixture.router.traffic(for: RouterFixture.key)["v3"])
+            #expect(traffic.responses == [502: 1])
+            #expect(traffic.errors == 1)
+            #expect(traffic.inFlight == 0)
+        }
+    }
+
+    @Test("upstream 5xx answers pass through and count as errors")
+    func upstreamErrors() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            try fixture.route(stable: "v1")
+            let statuses = try await TestHTTPConnection.with(port: fixture.port) { connection in
+                [
+                    try await connection.request(.POST, "/v2/models/iris/status/500", body: []).status,
+                    try await connection.request(.POST, "/v2/models/iris/infer", body: []).status,
+                    try await connection.request(.GET, "/v2/models/iris/status/404").status,
+                ]
+            }
+            #expect(statuses == [500, 200, 404])
+            let traffic = try #require(fixture.router.traffic(for: RouterFixture.key)["v1"])
+            #expect(traffic.responses == [200: 1, 404: 1, 500: 1])
+            #expect(traffic.errors == 1)
+        }
+    }
+
+    @Test("the path goes upstream unchanged, Host is the upstream's, X-Forwarded-For and Via are added, hop-by-hop fields stop")
+    func forwardedHeaders() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            try fixture.route(stable: "v1")
+            let uri = "/v2/models/iris/versions/7/infer?trace=a%20b&x=1"
+            let response = try await TestHTTPConnection.request(
+                port: fixture.port, .POST, uri,
+                headers: [("X-Forwarded-For", "10.1.2.3"), ("Connection", "keep-alive, X-Hop"), ("X-Hop", "secret"),
+                          ("Keep-Alive", "timeout=9"), ("TE", "trailers"), ("Proxy-Connection", "keep-alive"),
+                          ("X-Request-Id", "abc")],
+                body: Array("{}".utf8))
+            #expect(response.status == 200)
+            let seen = response.json
+            #expect(seen["uri"] == .string(uri))
+            #expect(seen["method"] == "POST")
+            #expect(seen[path: "headers", "host"] == .string("127.0.0.1:\(fixture["v1"].port)"))
+            #expect(seen[path: "headers", "x-forwarded-host"] == .string("127.0.0.1:\(fixture.port)"))
+            #expect(seen[path: "headers", "x-forwarded-for"] == "10.1.2.3, 127.0.0.1")
+            #expect(seen[path: "headers", "via"] == "1.1 serin")
+            #expect(seen[path: "headers", "x-request-id"] == "abc")
+            #expect(seen[path: "headers", "content-length"] == "2")
+            for dropped in ["x-hop", "keep-alive", "te", "proxy-connection"] {
+                #expect(seen[path: "headers", dropped] == nil, "\(dropped) reached the upstream")
+            }
+            #expect(seen["bodyBytes"] == 2)
+            // The answer: the upstream's end-to-end fields, not its connection's.
+            #expect(response.headers.first(name: "content-type") == "application/json")
+            #expect(response.headers.first(name: "via") == "1.1 serin")
+            #expect(response.headers.first(name: "x-serin-version") == "v1")
+            #expect(!response.headers.contains(name: "keep-alive"))
+            #expect(!response.headers.contains(name: "x-upstream-only"))
+        }
+    }
+
+    @Test("a chunked request body of unknown length goes through, even on a GET")
+    func chunkedRequestBody() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            try fixture.route(stable: "v1")
+            try await TestHTTPConnection.with(port: fixture.port) { connection in
+                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/models/iris/predict")
+                head.headers.add(name: "Host", value: "router")
+                head.headers.add(name: "Transfer-Encoding", value: "chunked")
+                try await connection.outbound.write(contentsOf: [
+                    .head(head), .body(.byteBuffer(.init(string: "hello "))), .body(.byteBuffer(.init(string: "world"))),
+                    .end(nil),
+                ])
+                let response = try await connection.readResponse()
+                #expect(response.status == 200)
+                #expect(response.json["bodyBytes"] == 11)
+                #expect(response.json[path: "headers", "transfer-encoding"] == "chunked")
+            }
+        }
+    }
+
+    @Test("HEAD answers carry the upstream's length and no body; Expect: 100-continue is answered by the router")
+    func headAndExpectContinue() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            try fixture.route(stable: "v1")
+            try await TestHTTPConnection.with(port: fixture.port) { connection in
+                let head = try await connection.request(.HEAD, "/v2/models/iris")
+                #expect(head.status == 200)
+                #expect(head.body.isEmpty)
+                let expecting = try await connection.request(.POST, "/v2/models/iris/infer",
+                                                              headers: [("Expect", "100-continue")],
+                                                              body: Array("{}".utf8))
+                #expect(expecting.status == 200)
+                #expect(expecting.json[path: "headers", "expect"] == nil)
+                #expect(expecting.json["bodyBytes"] == 2)
+                // The connection still works afterwards.
+                #expect(try await connection.request(.GET, "/v2/models/iris").servedBy == "v1")
+            }
+        }
+    }
+
+    @Test("an HTTP/1.0 client gets its answer and the connection closed after it")
+    func http10Client() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            try fixture.route(stable: "v1")
+            try await TestHTTPConnection.with(port: fixture.port) { connection in
+                var head = HTTPRequestHead(version: .http1_0, method: .GET, uri: "/v2/models/iris/ready")
+                head.headers.add(name: "Host", value: "router")
+                try await connection.outbound.write(contentsOf: [.head(head), .end(nil)])
+                let response = try await connection.readResponse()
+                #expect(response.status == 200)
+                #expect(response.servedBy == "v1")
+            }
+        }
+    }
+
+    @Test("invalid routes are refused with a message that says what to change, and nothing changes")
+    func invalidRoutes() async throws {
+        try await RouterFixture.with(versions: ["v1", "v2"]) { fixture in
+            try fixture.route(stable: "v1")
+            let key = RouterFixture.key
+            let v1 = fixture["v1"].upstream
+            let cases: [(ModelRoute, String)] = [
+                (ModelRoute(key: key, modelName: "iris", stable: v1, canary: fixture["v2"].upstream, canaryWeight: 101), "0 to 100"),
+                (ModelRoute(key: key, modelName: "ir/is", stable: v1), "one URL path segment"),
+                (ModelRoute(key: key, modelName: "iris", stable: v1, canary: v1, canaryWeight: 5), "both stable and canary"),
+                (ModelRoute(key: key, modelName: "iris", stable: Upstream(version: "v1", port: 0)), "port from 1 to 65535"),
+                (ModelRoute(key: key, modelName: "iris", stable: Upstream(version: "", port: 9)), "non-empty"),
+            ]
+            for (route, message) in cases {
+                #expect {
+                    try fixture.router.setRoutes([route])
+                } throws: { error in
+                    "\(error)".contains(message)
+                }
+            }
+            let clash = [ModelRoute(key: key, modelName: "iris", stable: v1),
+                         ModelRoute(key: DeploymentKey(namespace: "other", name: "iris"), modelName: "iris", stable: v1)]
+            #expect(throws: RouterError.duplicateModelName("iris", keys: [key, DeploymentKey(namespace: "other", name: "iris")])) {
+                try fixture.router.setRoutes(clash)
+            }
+            #expect(fixture.router.routes.map(\.stable) == [v1])
+            #expect(try await fixture.versionsServing(3) == ["v1", "v1", "v1"])
+        }
+    }
+
+    @Test("a port already in use is reported with what to do")
+    func portInUse() async throws {
+        try await RouterFixture.with(versions: []) { fixture in
+            await #expect {
+                _ = try await ModelRouter.start(host: "127.0.0.1", port: fixture.port, logger: RouterFixture.quiet)
+            } throws: { error in
+                "\(error)".contains("cannot listen on 127.0.0.1:\(fixture.port)") && "\(error)".contains("choose another")
+            }
+            return ()
+        }
+    }
+}
