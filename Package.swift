@@ -122,6 +122,8 @@ let package = Package(
                 "SerinCore",
                 "SerinHTTP",
                 "SerinOperator",
+                "SerinGates",
+                "SerinRouter",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -155,6 +157,7 @@ let package = Package(
                 "SerinGates",
                 "SerinOperator",
                 "SerinLocalRuntime",
+                "SerinRouter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SerinCore
+import SerinGates
+import SerinGit
+import SerinLocalRuntime
+import SerinOperator
+import SerinRouter
+
+/// `serin run`: the operator. Watches the repository, reconciles every ModelDeployment with the runtime, rolls new
+/// versions out as canaries and records each transition on the status branch. Every option can also come from an
+/// environment variable (`SERIN_BRANCH`, …) so a container needs no arguments.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run Serin: sync the repository, roll models out, record every transition in Git.",
+        discussion: """
+            With --runtime local (the default outside Kubernetes), model servers run as processes on this machine \
+            behind Serin's router: send requests to http://<router-listen>/v2/models/<model>/infer.
+            """
+    )
+
+    enum Runtime: String, ExpressibleByArgument, CaseIterable {
+        case local, kubernetes
+    }
+
+    private static let environment = ProcessInfo.processInfo.environment
+
+    @OptionGroup var remote: RemoteOptions
+
+    @Option(help: "Where model servers run (default: kubernetes inside a cluster, local elsewhere; env SERIN_RUNTIME).")
+    var runtime: Runtime?
+
+    @Option(help: "The branch holding the desired state (env SERIN_BRANCH).")
+    var branch: String = environment["SERIN_BRANCH"] ?? "main"
+
+    @Option(help: "The directory of ModelDeployments in the repository (env SERIN_PATH).")
+    var path: String = environment["SERIN_PATH"] ?? "deployments"
+
+    @Option(help: "The branch the ledger of rollout transitions is committed to (env SERIN_STATUS_BRANCH).")
+    var statusBranch: String = environment["SERIN_STATUS_BRANCH"] ?? "serin/status"
+
+    @Option(help: "Where the local runtime keeps model servers' working directories, logs and state (env SERIN_STATE_DIR).")
+    var stateDir: String = environment["SERIN_STATE_DIR"] ?? ".serin"
+
+    @Option(help: "Address of the local router that clients call (env SERIN_ROUTER_LISTEN).")
+    var routerListen: String = environment["SERIN_ROUTER_LISTEN"] ?? "127.0.0.1:8080"
+
+    @Option(help: "How often to poll the repository when no webhook says sooner, e.g. 30s (env SERIN_INTERVAL; default 2s for a local path, else 30s).")
+    var interval: String?
+
+    @Option(help: "Prometheus base URL for prometheus gates and non-router metric sources (env SERIN_PROMETHEUS_URL).")
+    var prometheusUrl: String?
+
+    @Option(help: "Models reconciled at the same time (env SERIN_WORKERS).")
+    var workers: Int = Int(environment["SERIN_WORKERS"] ?? "") ?? 4
+
+    @Option(help: "Log lines as text for people or json for pipelines (env SERIN_LOG_FORMAT).")
+    var logFormat: String = environment["SERIN_LOG_FORMAT"] ?? "text"
+
+    @Flag(help: "Log debug lines too.")
+    var verbose = false
+
+    func validate() throws {
+        guard ConsoleLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be text or json, not \(logFormat)")
+        }
+        guard RunCommand.address(routerListen) != nil else {
+            throw ValidationError("--router-listen must be HOST:PORT, such as 127.0.0.1:8080, not \(routerListen)")
+        }
+        if let text = interval ?? RunCommand.environment["SERIN_INTERVAL"], SpecDuration(parsing: text) == nil {
+            throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
+        }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    }
+
+    static func address(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            return nil
+        }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    func run() async throws {
+        let format = ConsoleLogHandler.Format(rawValue: logFormat) ?? .text
+        let level: Logger.Level = verbose ? .debug : .info
+        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "serin")
+
+        let selected = runtime ?? RunCommand.environment["SERIN_RUNTIME"].flatMap(Runtime.init(rawValue:))
+            ?? (RunCommand.environment["KUBERNETES_SERVICE_HOST"] != nil ? .kubernetes : .local)
+        guard selected == .local else {
+            throw OperationFailure(description: "the kubernetes runtime is not wired into `serin run` yet; use --runtime local")
+        }
+
+        let gitRemote = try remote.remote()
+        let isLocalPath = !gitRemote.url.contains("://") && RemoteURL.sshHost(of: gitRemote.url) == nil
+        let intervalText = interval ?? RunCommand.environment["SERIN_INTERVAL"] ?? (isLocalPath ? "2s" : "30s")
+        let pollInterval = SpecDuration(parsing: intervalText)?.duration ?? .seconds(30)
+        let stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
+
+        let mirror: GitMirror
+        do {
+            mirror = try await GitMirror(remote: gitRemote, cacheDirectory: stateDirectory + "/git")
+        } catch {
+            throw OperationFailure(description: error.description)
+        }
+        let source = DesiredStateSource(mirror: mirror, configuration: .init(branch: branch, root: path),
+                                        logger: Logger(label: "serin.git"))
+        let ledger = RolloutLedger(
+            writer: LedgerWriter(mirror: mirror, configuration: .init(branch: statusBranch), logger: Logger(label: "serin.ledger")),
+            reader: LedgerReader(mirror: mirror, branch: statusBranch, logger: Logger(label: "serin.ledger")),
+            logger: Logger(label: "serin.ledger"))
+
+        guard let (host, port) = RunCommand.address(routerListen) else { return }
+        let router: ModelRouter
+        do {
+            router = try await ModelRouter.start(host: host, port: port, logger: Logger(label: "serin.router"))
+        } catch {
+            throw OperationFailure(description: "the router cannot listen on \(routerListen): \(error)")
+        }
+        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: stateDirectory), router: router,
+                                        logger: Logger(label: "serin.local"))
+        let metrics = prometheusUrl.map {
+            PrometheusClient(configuration: PrometheusConfiguration(url: $0), logger: Logger(label: "serin.gates"))
+        }
+        let checker = GateChecker(metrics: metrics, webhooks: WebhookClient(logger: Logger(label: "serin.gates")),
+                                  logger: Logger(label: "serin.gates"))
+        let reconciler = ModelReconciler(runtime: localRuntime, gates: RouterGateMeasurer(router: router, checker: checker),
+                                         ledger: ledger, now: { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) },
+                                         logger: Logger(label: "serin.rollout"))
+        let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
+                                 configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
+                                 logger: Logger(label: "serin.operator"))
+
+        logger.info("Serin \(SerinVersion.current) is watching \(gitRemote.displayURL) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
+        logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; metrics at /metrics")
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await localRuntime.run() }
+            group.addTask { await loop.run() }
+            group.addTask {
+                await ShutdownSignal.wait()
+                logger.info("stopping: finishing the reconciles in progress, then stopping model servers")
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        try? await router.stop()
+        logger.info("stopped")
+    }
+}
+
+/// SIGINT and SIGTERM, turned into an awaitable event so shutdown runs through structured cancellation.
+enum ShutdownSignal {
+    static func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let state = SignalState(continuation: continuation)
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { state.fire() }
+                source.resume()
+                state.keep(source)
+            }
+        }
+    }
+
+    private final class SignalState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<Void, Never>?
+        private var sources: [any DispatchSourceSignal] = []
+
+        init(continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+        func keep(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+
+        func fire() {
+            let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+                defer { continuation = nil }
+                return continuation
+            }
+            waiting?.resume()
+        }
+    }
+}
