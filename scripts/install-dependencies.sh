@@ -3,8 +3,9 @@
 # Used by `make run` and `make test`; safe to run again.
 set -euo pipefail
 
-# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client)
+# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; openssl makes the tests'
+# throwaway CAs, and the curl CLI multiplexes HTTP/2 streams against the emulator (KubeEmulatorTests).
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl)
 
 missing=()
 for package in "${packages[@]}"; do
