@@ -98,7 +98,8 @@ let package = Package(
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "KubeEmulator", "SerinCore"]),
-        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
+        // kube-emulator: its command-line tests run the built executable.
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "kube-emulator", "SerinCore"]),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
