@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // HTTP servers: the Kubernetes API emulator now, the model router later.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // TLS and HTTP/2 for the Kubernetes API emulator only: kubectl sends a bearer token over TLS alone, and
+        // negotiates h2 there.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         // Property-based tests of the spec decoder (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -82,6 +86,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -182,7 +188,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "SerinCore"]),
+        // kube-emulator: its command-line tests run the built executable.
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "kube-emulator", "SerinCore"]),
         .testTarget(name: "SerinLocalRuntimeTests", dependencies: ["SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "serin-model-server"]),
         .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(

@@ -3,9 +3,10 @@
 # Used by `make run` and `make test`; safe to run again.
 set -euo pipefail
 
-# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; prometheus (the
+# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; openssl makes the tests'
+# throwaway CAs, and the curl CLI multiplexes HTTP/2 streams against the emulator (KubeEmulatorTests); prometheus (the
 # server, /usr/bin/prometheus) answers the metric gates' queries in the SerinGates tests.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client prometheus)
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus)
 
 missing=()
 for package in "${packages[@]}"; do

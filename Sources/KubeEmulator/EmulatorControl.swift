@@ -5,6 +5,8 @@ actor EmulatorControl {
     let unprivilegedUsers: [String: String]
     var faults = EmulatorFaults()
     var records: [EmulatorRequestRecord] = []
+    /// Connections accepted so far (TCP, before any TLS handshake), so tests can see whether clients reuse them.
+    private(set) var acceptedConnections = 0
 
     /// Who a request comes from, as far as authentication and authorization go.
     enum Caller: Sendable, Equatable {
@@ -24,6 +26,12 @@ actor EmulatorControl {
     func setAcceptedTokens(_ tokens: Set<String>) { acceptedTokens = tokens }
     func setFaults(_ faults: EmulatorFaults) { self.faults = faults }
     func record(_ record: EmulatorRequestRecord) { records.append(record) }
+
+    /// Counts a new connection and returns its number (from 1), which the requests it carries are recorded with.
+    func connectionAccepted() -> Int {
+        acceptedConnections += 1
+        return acceptedConnections
+    }
 
     /// Who an `Authorization` header value stands for.
     func caller(_ authorization: String?) -> Caller {

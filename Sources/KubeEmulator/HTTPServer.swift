@@ -1,27 +1,89 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
+import NIOSSL
 import SerinCore
 
-/// The emulator's HTTP/1.1 server on SwiftNIO: keep-alive connections, complete JSON answers with a
-/// Content-Length, and watches as chunked responses with one JSON event per line, flushed per event.
+/// The emulator's HTTP server on SwiftNIO: keep-alive connections, complete JSON answers with a Content-Length, and
+/// watches as streamed responses with one JSON event per line, flushed per event.
+///
+/// Plain HTTP speaks HTTP/1.1 only. Over TLS the client picks by ALPN: `h2` (what kubectl and libcurl ask for, as a
+/// real kube-apiserver grants) or `http/1.1`, and no ALPN at all falls back to HTTP/1.1. Each HTTP/2 stream is
+/// translated back into HTTP/1 request and response parts, so one request loop serves every protocol the same way.
 enum HTTPServer {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-    typealias Listener = NIOAsyncChannel<Connection, Never>
+    typealias Negotiated = NIONegotiatedHTTPVersion<Connection, (Channel, NIOHTTP2Handler.AsyncStreamMultiplexer<Connection>)>
+
+    /// One accepted TCP connection: its channel (to close it when the emulator stops before the TLS handshake ends)
+    /// and the protocol it turns out to speak.
+    struct Accepted: Sendable {
+        var channel: Channel
+        var negotiated: EventLoopFuture<Negotiated>
+    }
+
+    typealias Listener = NIOAsyncChannel<Accepted, Never>
 
     /// The largest request body accepted, as kube-apiserver's 3 MiB limit.
     static let maximumBodySize = 3 * 1024 * 1024
 
-    /// Binds 127.0.0.1 only: the emulator is for tests on this machine.
-    static func bind(port: Int) async throws -> Listener {
+    /// The TLS context for `tls`, offering h2 before http/1.1 by ALPN. Loaded once at start, so a bad path or key
+    /// fails `KubeEmulator.start` instead of every handshake.
+    static func makeTLSContext(_ tls: KubeEmulatorTLS) throws -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile)
+        } catch {
+            throw KubeEmulatorError("cannot read the TLS certificate chain \(tls.certificateChainFile): \(error)")
+        }
+        guard !chain.isEmpty else {
+            throw KubeEmulatorError("no certificate in the TLS certificate chain \(tls.certificateChainFile)")
+        }
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        } catch {
+            throw KubeEmulatorError("cannot read the TLS private key \(tls.privateKeyFile): \(error)")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.applicationProtocols = NIOHTTP2SupportedALPNProtocols
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw KubeEmulatorError("the TLS certificate and key do not make a TLS context: \(error)")
+        }
+    }
+
+    /// Binds 127.0.0.1 only: the emulator is for tests on this machine. With `tls`, every connection starts with a
+    /// TLS handshake and serves the protocol ALPN settles on.
+    static func bind(port: Int, tls: NIOSSLContext?) async throws -> Listener {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try Connection(wrappingChannelSynchronously: channel)
+                guard let tls else {
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        let connection = try Connection(wrappingChannelSynchronously: channel)
+                        return Accepted(channel: channel, negotiated: channel.eventLoop.makeSucceededFuture(.http1_1(connection)))
+                    }
                 }
+                do {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+                return channel.configureAsyncHTTPServerPipeline { http1 in
+                    http1.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: http1) }
+                } http2ConnectionInitializer: { http2 in
+                    http2.eventLoop.makeSucceededFuture(http2)
+                } http2StreamInitializer: { stream in
+                    stream.eventLoop.makeCompletedFuture {
+                        try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                        return try Connection(wrappingChannelSynchronously: stream)
+                    }
+                }.map { negotiated in Accepted(channel: channel, negotiated: negotiated) }
             }
     }
 
@@ -32,9 +94,11 @@ enum HTTPServer {
         do {
             try await listener.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
+                    for try await accepted in inbound {
+                        // Counted before serving, so the count covers every connection a request was answered on.
+                        let number = await control.connectionAccepted()
                         group.addTask {
-                            await serve(connection, handler: handler, control: control, logger: logger)
+                            await serve(accepted, number: number, handler: handler, control: control, logger: logger)
                         }
                     }
                 }
@@ -44,7 +108,47 @@ enum HTTPServer {
         }
     }
 
-    private static func serve(_ connection: Connection, handler: APIHandler, control: EmulatorControl,
+    /// Waits for the protocol, then serves one HTTP/1 connection, or every stream of one HTTP/2 connection
+    /// concurrently (a watch on one stream never holds up requests on the others).
+    private static func serve(_ accepted: Accepted, number: Int, handler: APIHandler, control: EmulatorControl,
+                              logger: Logger) async
+    {
+        let channel = accepted.channel
+        // Neither the handshake's future nor the stream multiplexer ends by itself when the emulator stops:
+        // closing the connection ends both.
+        await withTaskCancellationHandler {
+            let negotiated: Negotiated
+            do {
+                negotiated = try await accepted.negotiated.get()
+            } catch {
+                logger.debug("emulator connection failed before HTTP", metadata: ["error": "\(error)"])
+                try? await channel.close()
+                return
+            }
+            switch negotiated {
+            case .http1_1(let connection):
+                await serve(connection, number: number, handler: handler, control: control, logger: logger)
+            case .http2((let connectionChannel, let multiplexer)):
+                do {
+                    try await withThrowingDiscardingTaskGroup { group in
+                        for try await stream in multiplexer.inbound {
+                            group.addTask {
+                                await serve(stream, number: number, handler: handler, control: control, logger: logger)
+                            }
+                        }
+                    }
+                } catch {
+                    logger.debug("emulator HTTP/2 connection ended", metadata: ["error": "\(error)"])
+                }
+                try? await connectionChannel.close()
+            }
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Serves the requests of one HTTP/1 connection in turn, or the one request of an HTTP/2 stream.
+    private static func serve(_ connection: Connection, number: Int, handler: APIHandler, control: EmulatorControl,
                               logger: Logger) async
     {
         let (closed, closedContinuation) = AsyncStream.makeStream(of: Void.self)
@@ -58,7 +162,9 @@ enum HTTPServer {
                     case .head(let requestHead):
                         head = requestHead
                         body = []
-                        if requestHead.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                        if requestHead.version.major < 2,
+                           requestHead.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
+                        {
                             // libcurl waits a second for this before sending a large body.
                             try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: .continue)))
                         }
@@ -79,7 +185,8 @@ enum HTTPServer {
                         }
                         await control.record(EmulatorRequestRecord(
                             method: request.method, path: request.path, query: request.rawQuery,
-                            contentType: request.contentType, status: response.status, userAgent: request.userAgent))
+                            contentType: request.contentType, status: response.status, userAgent: request.userAgent,
+                            httpVersion: protocolName(requestHead.version), connection: number))
                         try await write(response, to: outbound, version: requestHead.version,
                                         keepAlive: requestHead.isKeepAlive, closed: closed)
                         if !requestHead.isKeepAlive { return }
@@ -89,6 +196,11 @@ enum HTTPServer {
         } catch {
             logger.debug("emulator connection ended", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// "HTTP/2" rather than NIO's "HTTP/2.0", as kube-apiserver's logs and Go's `Request.Proto` name it.
+    static func protocolName(_ version: HTTPVersion) -> String {
+        version.major >= 2 ? "HTTP/\(version.major)" : "HTTP/\(version.major).\(version.minor)"
     }
 
     private static func write(_ response: EmulatorResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
@@ -109,7 +221,8 @@ enum HTTPServer {
             try await writeComplete(status: status, body: body, headers: headers, version: version, to: outbound)
         case .watch(let stream):
             headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Transfer-Encoding", value: "chunked")
+            // HTTP/2 frames the body itself and forbids the header.
+            if version.major < 2 { headers.add(name: "Transfer-Encoding", value: "chunked") }
             try await outbound.write(.head(HTTPResponseHead(version: version, status: .ok, headers: headers)))
             try await streamWatch(stream, to: outbound, closed: closed)
         }

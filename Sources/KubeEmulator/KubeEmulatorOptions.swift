@@ -18,6 +18,26 @@ public struct KubeEmulatorOptions: Sendable {
     /// Whether the deployment controller simulation writes Deployment status at all. Off reproduces a bare
     /// kube-apiserver without kube-controller-manager (status stays `{}`), as in the recorded transcripts.
     public var simulatesDeploymentController: Bool = true
+    /// Serve HTTPS with this certificate instead of plain HTTP (nil). kubectl sends a bearer token over TLS only, so
+    /// authentication with kubectl needs it; over TLS clients negotiate HTTP/2 by ALPN, as with the real server.
+    public var tls: KubeEmulatorTLS?
 
     public init() {}
+}
+
+/// The PEM files an emulator serves HTTPS with, made by the caller (tests make a throwaway CA with openssl).
+public struct KubeEmulatorTLS: Sendable, Equatable {
+    /// The server certificate, optionally followed by intermediates. Clients connect to 127.0.0.1, so it needs the
+    /// IP subject alternative name 127.0.0.1 (and DNS `localhost` for clients that connect by name).
+    public var certificateChainFile: String
+    public var privateKeyFile: String
+    /// The CA that signed the certificate: written into kubeconfigs as `certificate-authority-data`, so clients
+    /// verify the emulator rather than skipping verification. Nil writes no CA (clients must trust it otherwise).
+    public var certificateAuthorityFile: String?
+
+    public init(certificateChainFile: String, privateKeyFile: String, certificateAuthorityFile: String? = nil) {
+        self.certificateChainFile = certificateChainFile
+        self.privateKeyFile = privateKeyFile
+        self.certificateAuthorityFile = certificateAuthorityFile
+    }
 }

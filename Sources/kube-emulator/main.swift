@@ -3,8 +3,10 @@ import Foundation
 import KubeEmulator
 import Logging
 
-/// `kube-emulator --port PORT --kubeconfig-out PATH [--token T]`: serves a Kubernetes API emulator on 127.0.0.1
-/// until SIGINT or SIGTERM, with a kubeconfig for it written first, for manual use and end-to-end scripts.
+/// `kube-emulator --port PORT --kubeconfig-out PATH [--token T] [--tls-cert-file C --tls-key-file K [--tls-ca-file CA]]`:
+/// serves a Kubernetes API emulator on 127.0.0.1 until SIGINT or SIGTERM, with a kubeconfig for it written first,
+/// for manual use and end-to-end scripts. With TLS it serves HTTPS (HTTP/2 or HTTP/1.1 by ALPN), which kubectl needs
+/// before it sends a token; the CA goes into the kubeconfig so kubectl verifies the server.
 @main
 struct KubeEmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +25,25 @@ struct KubeEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds a simulated Deployment takes to become ready.")
     var deploymentReadySeconds: Double = 0.2
 
+    @Option(name: .customLong("tls-cert-file"), help: "Serve HTTPS with this PEM certificate (chain); needs --tls-key-file.")
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key-file"), help: "The PEM private key of --tls-cert-file.")
+    var tlsKeyFile: String?
+
+    @Option(name: .customLong("tls-ca-file"),
+            help: "The PEM CA that signed --tls-cert-file, embedded in the kubeconfig as certificate-authority-data.")
+    var tlsCAFile: String?
+
+    func validate() throws {
+        if (tlsCertFile == nil) != (tlsKeyFile == nil) {
+            throw ValidationError("--tls-cert-file and --tls-key-file go together.")
+        }
+        if tlsCAFile != nil && tlsCertFile == nil {
+            throw ValidationError("--tls-ca-file needs --tls-cert-file and --tls-key-file.")
+        }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -33,6 +54,10 @@ struct KubeEmulatorCommand: AsyncParsableCommand {
         options.port = port
         if let token { options.acceptedTokens = [token] }
         options.deploymentReadyAfter = .milliseconds(Int(deploymentReadySeconds * 1000))
+        if let tlsCertFile, let tlsKeyFile {
+            options.tls = KubeEmulatorTLS(certificateChainFile: tlsCertFile, privateKeyFile: tlsKeyFile,
+                                          certificateAuthorityFile: tlsCAFile)
+        }
         let emulator = try await KubeEmulator.start(options)
         try emulator.writeKubeconfig(to: kubeconfigOut, token: token)
         FileHandle.standardError.write(Data("kube-emulator serving \(emulator.baseURL); kubeconfig at \(kubeconfigOut)\n".utf8))

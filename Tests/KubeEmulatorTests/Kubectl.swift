@@ -34,11 +34,17 @@ struct Kubectl {
         return path
     }
 
-    func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> Result {
+    /// `environment` adds to (or overrides) the test process's own.
+    func run(_ arguments: [String], timeout: Duration = .seconds(30), environment: [String: String] = [:])
+        async throws -> Result
+    {
         guard let path = Self.path else { throw NotInstalled() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let id = UUID().uuidString
         let outputPath = directory + "/out-\(id)"
         let errorPath = directory + "/err-\(id)"

@@ -4,17 +4,17 @@ import SerinHTTP
 import SerinKube
 import Testing
 
-/// A throwaway PKI (a CA, a server certificate valid only for `kube-apiserver.internal`, and a client certificate)
-/// and a Python HTTPS server on 127.0.0.1 that answers every GET with the client certificate's common name
-/// ("anonymous" without one) and whether an Authorization header came.
+/// A throwaway PKI (a server certificate valid only for `kube-apiserver.internal`, and a client certificate) and a
+/// Python HTTPS server on 127.0.0.1 that answers every GET with the client certificate's common name ("anonymous"
+/// without one) and whether an Authorization header came.
 final class TLSServerFixture {
-    let scratch: ScratchDirectory
+    let pki: TestPKI
     let process = Process()
     let port: Int
 
-    var ca: String { scratch.path + "/ca.crt" }
-    var clientCertificate: String { scratch.path + "/client.crt" }
-    var clientKey: String { scratch.path + "/client.key" }
+    var ca: String { pki.certificateAuthority }
+    var clientCertificate: String { pki.clientCertificate }
+    var clientKey: String { pki.clientKey }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -52,20 +52,9 @@ final class TLSServerFixture {
         """
 
     init() throws {
-        scratch = try ScratchDirectory()
-        let dir = scratch.path
-        let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-        try Self.shell("""
-            set -e
-            cd '\(dir)'
-            openssl req -x509 \(key) -keyout ca.key -out ca.crt -days 1 -subj /CN=serin-test-ca 2>/dev/null
-            openssl req \(key) -keyout server.key -out server.csr -subj /CN=kube-apiserver 2>/dev/null
-            printf 'subjectAltName=DNS:kube-apiserver.internal\\n' > server.ext
-            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile server.ext 2>/dev/null
-            openssl req \(key) -keyout client.key -out client.csr -subj /CN=serin-controller 2>/dev/null
-            openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 1 2>/dev/null
-            """)
-        try scratch.write("server.py", Self.server)
+        pki = try TestPKI(serverSubjectAltName: "DNS:kube-apiserver.internal")
+        let dir = pki.scratch.path
+        try pki.scratch.write("server.py", Self.server)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", dir + "/server.py", dir + "/server.crt", dir + "/server.key", dir + "/ca.crt", dir + "/port"]
         process.standardOutput = FileHandle.nullDevice
@@ -87,15 +76,6 @@ final class TLSServerFixture {
     deinit {
         kill(process.processIdentifier, SIGKILL)
         while process.isRunning { usleep(10_000) }
-    }
-
-    static func shell(_ script: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        while process.isRunning { usleep(10_000) }
-        guard process.terminationStatus == 0 else { throw Failure(description: "PKI setup failed") }
     }
 
     func client(tls: TLSOptions, credentials: KubeCredentials = .none) -> KubeClient {
