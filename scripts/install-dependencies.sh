@@ -3,8 +3,9 @@
 # Used by `make run` and `make test`; safe to run again.
 set -euo pipefail
 
-# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client)
+# git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; nginx is the reference
+# the router benchmark (make benchmark) measures SerinRouter against.
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client nginx)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -24,7 +25,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "Serin needs these packages, and this system has no apt-get to install them: ${missing[*]}" >&2
-    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client) and run again." >&2
+    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, nginx) and run again." >&2
     exit 1
 fi
 
