@@ -27,7 +27,9 @@ dependencies:
 clean:
 	rm -rf .build
 
-# Serin against the git CLI on the same repositories; prints ratios. Not part of `make test`.
+# Serin against the git CLI on the same repositories, kubectl on the same emulator, and the router against direct
+# calls and nginx on the same upstreams; prints ratios. Not part of `make test`.
 benchmark: dependencies
 	$(SWIFT) run -c release --package-path Benchmarks SerinBenchmarks
 	$(SWIFT) run -c release --package-path Benchmarks InformerBenchmarks
+	$(SWIFT) run -c release --package-path Benchmarks RouterBenchmarks

@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "serin", path: ".."),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -29,6 +30,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/InformerBenchmarks"
+        ),
+        .executableTarget(
+            name: "RouterBenchmarks",
+            dependencies: [
+                .product(name: "SerinCore", package: "serin"),
+                .product(name: "SerinRouter", package: "serin"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/RouterBenchmarks"
         ),
     ],
     swiftLanguageModes: [.v6]

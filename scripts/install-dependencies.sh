@@ -5,8 +5,9 @@ set -euo pipefail
 
 # git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; openssl makes the tests'
 # throwaway CAs, and the curl CLI multiplexes HTTP/2 streams against the emulator (KubeEmulatorTests); prometheus (the
-# server, /usr/bin/prometheus) answers the metric gates' queries in the SerinGates tests.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus)
+# server, /usr/bin/prometheus) answers the metric gates' queries in the SerinGates tests; nginx is the reference the
+# router benchmark compares with.
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus nginx)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -26,7 +27,11 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "Serin needs these packages, and this system has no apt-get to install them: ${missing[*]}" >&2
+<<<<<<< HEAD
     echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, Prometheus) and run again." >&2
+=======
+    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, nginx) and run again." >&2
+>>>>>>> router
     exit 1
 fi
 

@@ -50,7 +50,7 @@ enum ForwardedHeaders {
         } else if let forwardedFor {
             headers.add(name: "X-Forwarded-For", value: forwardedFor)
         }
-        let hop = "\(head.version.major).\(head.version.minor) \(pseudonym)"
+        let hop = viaEntry(head.version)
         headers.add(name: "Via", value: via.map { "\($0), \(hop)" } ?? hop)
         if chunked {
             // A body of unknown length: NIO's encoder chunks it again only when told to for methods such as GET.
@@ -77,12 +77,24 @@ enum ForwardedHeaders {
             }
             headers.add(name: name, value: value)
         }
-        let hop = "\(head.version.major).\(head.version.minor) \(pseudonym)"
+        let hop = viaEntry(head.version)
         headers.add(name: "Via", value: via.map { "\($0), \(hop)" } ?? hop)
         headers.add(name: versionHeader, value: version)
         addConnectionManagement(to: &headers, clientVersion: clientVersion, keepAlive: keepAlive)
         return HTTPResponseHead(version: clientVersion, status: head.status, headers: headers)
     }
+
+    /// `1.1 serin`: made once for the usual versions rather than on every request.
+    private static func viaEntry(_ version: HTTPVersion) -> String {
+        switch (version.major, version.minor) {
+        case (1, 1): return via11
+        case (1, 0): return via10
+        default: return "\(version.major).\(version.minor) \(pseudonym)"
+        }
+    }
+
+    private static let via11 = "1.1 \(pseudonym)"
+    private static let via10 = "1.0 \(pseudonym)"
 
     /// `Connection: close` when the router will close, `Connection: keep-alive` for an HTTP/1.0 client it keeps.
     static func addConnectionManagement(to headers: inout HTTPHeaders, clientVersion: HTTPVersion, keepAlive: Bool) {
@@ -108,6 +120,7 @@ enum ForwardedHeaders {
     /// ASCII case-insensitive comparison with an already lowercased name, without allocating.
     @inline(__always)
     static func equalsIgnoringCase(_ name: String, _ lowercased: String) -> Bool {
+        guard name.utf8.count == lowercased.utf8.count else { return false }
         var other = lowercased.utf8.makeIterator()
         for byte in name.utf8 {
             guard let expected = other.next() else { return false }

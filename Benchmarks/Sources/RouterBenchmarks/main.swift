@@ -1,0 +1,379 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SerinCore
+import SerinRouter
+import Synchronization
+
+// SerinRouter against two references, measured in the same run on the same upstreams and printed as ratios:
+// - direct: the load generator calls an upstream itself, so the difference is what the router adds per request;
+// - nginx: Debian's nginx as a reverse proxy to the same two upstreams with the same weights (90/10, smooth
+//   weighted round-robin, keep-alive connections on both sides with no request limit, as the router keeps them),
+//   one worker per core, run as the current user on loopback ports from a temporary directory.
+// Two loads: one connection sending requests one after another (latency without queueing: p50/p99 overhead), and
+// SERIN_BENCH_CONNECTIONS concurrent connections (throughput). Each figure is the median of SERIN_BENCH_ROUNDS
+// rounds, the targets taken in turn within each round, so a noisy neighbour on the shared machine hits all alike.
+// Targets: the router adds under 1 ms at p99, and holds at least nginx's throughput.
+
+let rounds = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ROUNDS"] ?? "") ?? 3
+let seconds = Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SECONDS"] ?? "") ?? 3
+let concurrency = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_CONNECTIONS"] ?? "") ?? 32
+let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// nginx's process, ended by `fail` too so that no server outlives the benchmark.
+let nginxProcessIdentifier = Atomic<Int32>(0)
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    let nginx = nginxProcessIdentifier.load(ordering: .relaxed)
+    if nginx > 0 { kill(nginx, SIGTERM) }
+    exit(2)
+}
+
+// MARK: Upstreams: minimal model servers answering a small JSON body with their version.
+
+final class UpstreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    private let body: ByteBuffer
+    private var keepAlive = true
+
+    init(version: String) {
+        body = ByteBuffer(string: #"{"model_name":"iris","model_version":"\#(version)","outputs":[{"name":"predict","shape":[1],"datatype":"INT64","data":[1]}]}"#)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): keepAlive = head.isKeepAlive
+        case .body: break
+        case .end:
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}
+
+func startUpstream(version: String, group: any EventLoopGroup) throws -> any Channel {
+    try ServerBootstrap(group: group)
+        .serverChannelOption(.backlog, value: 1024)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                try channel.pipeline.syncOperations.addHandler(UpstreamHandler(version: version))
+            }
+        }
+        .bind(host: "127.0.0.1", port: 0).wait()
+}
+
+// MARK: Load generator: closed loop, each connection sends its next request when the previous answer ended.
+
+struct LoadResult: Sendable {
+    var latencies: [UInt64] = []
+    var versions: [String: Int] = [:]
+    var failures = 0
+}
+
+final class LoadHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+    private let head: HTTPRequestHead
+    private let body: ByteBuffer
+    private let deadline: NIODeadline
+    private let done: EventLoopPromise<LoadResult>
+    private var result = LoadResult()
+    private var sentAt: UInt64 = 0
+    private var status: UInt = 0
+    private var responseBody = ByteBuffer()
+    private static let canaryMarker = Array(#""model_version":"v2""#.utf8)
+
+    init(port: Int, deadline: NIODeadline, done: EventLoopPromise<LoadResult>) {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v2/models/iris/infer")
+        head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+        head.headers.add(name: "Content-Type", value: "application/json")
+        body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}"#)
+        head.headers.add(name: "Content-Length", value: String(body.readableBytes))
+        self.head = head
+        self.deadline = deadline
+        self.done = done
+        result.latencies.reserveCapacity(200_000)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(context: context)
+    }
+
+    private func send(context: ChannelHandlerContext) {
+        sentAt = DispatchTime.now().uptimeNanoseconds
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let response):
+            status = response.status.code
+            responseBody.clear()
+        case .body(var buffer):
+            responseBody.writeBuffer(&buffer)
+        case .end:
+            result.latencies.append(DispatchTime.now().uptimeNanoseconds - sentAt)
+            if status == 200 {
+                // Byte search, not Foundation's String.contains: the generator shares the machine's two cores.
+                let version = responseBody.readableBytesView.firstRange(of: Self.canaryMarker) == nil ? "v1" : "v2"
+                result.versions[version, default: 0] += 1
+            } else {
+                result.failures += 1
+            }
+            if NIODeadline.now() < deadline {
+                send(context: context)
+            } else {
+                done.succeed(result)
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        result.failures += 1
+        done.succeed(result)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.succeed(result)
+    }
+}
+
+struct Measurement {
+    var throughput: Double
+    var p50: Double
+    var p99: Double
+    var versions: [String: Int]
+    var failures: Int
+}
+
+func load(port: Int, connections: Int, duration: Double, group: any EventLoopGroup) async throws -> Measurement {
+    let deadline = NIODeadline.now() + .nanoseconds(Int64(duration * 1e9))
+    let start = DispatchTime.now().uptimeNanoseconds
+    let results = try await withThrowingTaskGroup(of: LoadResult.self) { tasks in
+        for _ in 0..<connections {
+            tasks.addTask {
+                // A connection the server closes early (a keep-alive request limit) is replaced.
+                var total = LoadResult()
+                while NIODeadline.now() < deadline {
+                    let loop = group.next()
+                    let done = loop.makePromise(of: LoadResult.self)
+                    _ = try await ClientBootstrap(group: loop)
+                        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                                try channel.pipeline.syncOperations.addHandler(LoadHandler(port: port, deadline: deadline, done: done))
+                            }
+                        }
+                        .connect(host: "127.0.0.1", port: port).get()
+                    let result = try await done.futureResult.get()
+                    total.latencies += result.latencies
+                    total.versions.merge(result.versions, uniquingKeysWith: +)
+                    total.failures += result.failures
+                }
+                return total
+            }
+        }
+        return try await tasks.reduce(into: [LoadResult]()) { $0.append($1) }
+    }
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let latencies = results.flatMap(\.latencies).sorted()
+    guard !latencies.isEmpty else { fail("no request completed against port \(port)") }
+    func percentile(_ p: Double) -> Double {
+        Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1e6
+    }
+    var versions: [String: Int] = [:]
+    for result in results { versions.merge(result.versions, uniquingKeysWith: +) }
+    return Measurement(throughput: Double(latencies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99),
+                       versions: versions, failures: results.reduce(0) { $0 + $1.failures })
+}
+
+// MARK: nginx with the same upstreams and weights.
+
+func startNginx(port: Int, upstreams: [Int], in directory: URL) throws -> Process {
+    let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let nginx else { fail("nginx is not installed: run `make dependencies` (Debian's nginx package)") }
+    for folder in ["logs", "temp"] {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+    }
+    let temp = directory.appendingPathComponent("temp").path
+    // As root, nginx's workers would switch to `nobody`; keep them as the current user like everything else here.
+    let user = geteuid() == 0 ? "user root;\n" : ""
+    let config = """
+        \(user)worker_processes \(ProcessInfo.processInfo.activeProcessorCount);
+        daemon off;
+        pid \(directory.path)/nginx.pid;
+        error_log \(directory.path)/logs/error.log warn;
+        events { worker_connections 4096; }
+        http {
+            access_log off;
+            keepalive_requests 1000000000;
+            client_body_temp_path \(temp)/body;
+            proxy_temp_path \(temp)/proxy;
+            fastcgi_temp_path \(temp)/fastcgi;
+            uwsgi_temp_path \(temp)/uwsgi;
+            scgi_temp_path \(temp)/scgi;
+            upstream iris {
+                server 127.0.0.1:\(upstreams[0]) weight=90;
+                server 127.0.0.1:\(upstreams[1]) weight=10;
+                keepalive 64;
+                keepalive_requests 1000000000;
+            }
+            server {
+                listen 127.0.0.1:\(port) backlog=1024;
+                location / {
+                    proxy_pass http://iris;
+                    proxy_http_version 1.1;
+                    proxy_set_header Connection "";
+                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                }
+            }
+        }
+
+        """
+    let configFile = directory.appendingPathComponent("nginx.conf")
+    try config.write(to: configFile, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: nginx)
+    process.arguments = ["-p", directory.path, "-c", configFile.path, "-e", "\(directory.path)/logs/error.log"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    nginxProcessIdentifier.store(process.processIdentifier, ordering: .relaxed)
+    return process
+}
+
+func waitUntilAccepting(_ port: Int, group: any EventLoopGroup) async throws {
+    for _ in 0..<200 {
+        if let channel = try? await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get() {
+            try? await channel.close()
+            return
+        }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    fail("nothing accepts connections on 127.0.0.1:\(port)")
+}
+
+func freePort(group: any EventLoopGroup) throws -> Int {
+    let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
+    defer { try? channel.close().wait() }
+    guard let port = channel.localAddress?.port else { fail("no free port") }
+    return port
+}
+
+// MARK: The run.
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+func row(_ name: String, _ value: Double, _ unit: String, against reference: Double, _ referenceName: String,
+         higherIsBetter: Bool) -> String
+{
+    let ratio = value / max(reference, 1e-12)
+    let format = unit == "req/s" ? "%.0f" : "%.3f"
+    return "\(name.padding(toLength: 30, withPad: " ", startingAt: 0)) router \(String(format: format, value)) \(unit)  "
+        + "\(referenceName) \(String(format: format, reference)) \(unit)  ratio \(String(format: "%.2f", ratio)) "
+        + (higherIsBetter ? "(higher is better)" : "(lower is better)")
+}
+
+let upstreamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let routerGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+let loadGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("serin-router-bench-\(getpid())")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+
+let stable = try startUpstream(version: "v1", group: upstreamGroup)
+let canary = try startUpstream(version: "v2", group: upstreamGroup)
+guard let stablePort = stable.localAddress?.port, let canaryPort = canary.localAddress?.port else { fail("no upstream port") }
+
+let router = try await ModelRouter.start(RouterConfiguration(port: 0), eventLoopGroup: routerGroup, logger: quiet)
+try router.setRoutes([
+    ModelRoute(key: DeploymentKey(namespace: "bench", name: "iris"), modelName: "iris",
+               stable: Upstream(version: "v1", port: stablePort), canary: Upstream(version: "v2", port: canaryPort),
+               canaryWeight: 10),
+])
+let nginxPort = try freePort(group: loadGroup)
+let nginx = try startNginx(port: nginxPort, upstreams: [stablePort, canaryPort], in: scratch)
+defer {
+    if nginx.isRunning { nginx.terminate() }
+    nginx.waitUntilExit()
+    try? FileManager.default.removeItem(at: scratch)
+}
+try await waitUntilAccepting(nginxPort, group: loadGroup)
+
+// SERIN_BENCH_ONLY=router (say) loads one target alone, for profiling; the report then compares nothing.
+let only = ProcessInfo.processInfo.environment["SERIN_BENCH_ONLY"]
+let targets: [(name: String, port: Int)] = [("direct", stablePort), ("router", router.port), ("nginx", nginxPort)]
+    .filter { only == nil || $0.name == only }
+print("router benchmark: \(rounds) rounds of \(seconds) s per target and load; \(System.coreCount) cores; "
+    + "upstreams 90/10 on 127.0.0.1:\(stablePort) and :\(canaryPort); nginx \(nginxPort), router \(router.port)\n")
+
+for target in targets {
+    _ = try await load(port: target.port, connections: 4, duration: 0.5, group: loadGroup)
+}
+
+var sequential: [String: [Measurement]] = [:]
+var concurrent: [String: [Measurement]] = [:]
+for _ in 0..<rounds {
+    for target in targets {
+        sequential[target.name, default: []].append(try await load(port: target.port, connections: 1, duration: seconds, group: loadGroup))
+        concurrent[target.name, default: []].append(try await load(port: target.port, connections: concurrency, duration: seconds, group: loadGroup))
+    }
+}
+
+func figure(_ measurements: [String: [Measurement]], _ name: String, _ key: KeyPath<Measurement, Double>) -> Double {
+    let values = (measurements[name] ?? []).map { $0[keyPath: key] }
+    return values.isEmpty ? .nan : median(values)
+}
+
+for (name, measurements) in [("router", concurrent), ("nginx", concurrent)] {
+    let versions = (measurements[name] ?? []).reduce(into: [String: Int]()) { $0.merge($1.versions, uniquingKeysWith: +) }
+    let failures = (measurements[name] ?? []).reduce(0) { $0 + $1.failures }
+    let total = versions.values.reduce(0, +)
+    let share = Double(versions["v2"] ?? 0) / Double(max(total, 1)) * 100
+    print("\(name): \(total) answers under load, canary share \(String(format: "%.2f", share))% (weight 10), \(failures) failed")
+}
+print("")
+
+let directP50 = figure(sequential, "direct", \.p50), routerP50 = figure(sequential, "router", \.p50)
+let directP99 = figure(sequential, "direct", \.p99), routerP99 = figure(sequential, "router", \.p99)
+let nginxP50 = figure(sequential, "nginx", \.p50), nginxP99 = figure(sequential, "nginx", \.p99)
+print(row("p50 latency, 1 connection", routerP50, "ms", against: directP50, "direct", higherIsBetter: false))
+print(row("p99 latency, 1 connection", routerP99, "ms", against: directP99, "direct", higherIsBetter: false))
+print(row("p50 latency, 1 connection", routerP50, "ms", against: nginxP50, "nginx", higherIsBetter: false))
+print(row("p99 latency, 1 connection", routerP99, "ms", against: nginxP99, "nginx", higherIsBetter: false))
+let loadP99 = figure(concurrent, "router", \.p99), nginxLoadP99 = figure(concurrent, "nginx", \.p99)
+let routerThroughput = figure(concurrent, "router", \.throughput), nginxThroughput = figure(concurrent, "nginx", \.throughput)
+let directThroughput = figure(concurrent, "direct", \.throughput)
+print(row("throughput, \(concurrency) connections", routerThroughput, "req/s", against: directThroughput, "direct", higherIsBetter: true))
+print(row("throughput, \(concurrency) connections", routerThroughput, "req/s", against: nginxThroughput, "nginx", higherIsBetter: true))
+print(row("p99 latency, \(concurrency) connections", loadP99, "ms", against: nginxLoadP99, "nginx", higherIsBetter: false))
+
+let addedP99 = routerP99 - directP99
+print("")
+print("router adds \(String(format: "%.3f", routerP50 - directP50)) ms at p50 and \(String(format: "%.3f", addedP99)) ms at p99 "
+    + "(target: under 1 ms at p99): \(addedP99 < 1 ? "met" : "NOT MET")")
+print("router throughput is \(String(format: "%.2f", routerThroughput / nginxThroughput))x nginx's "
+    + "(target: at least 1x): \(routerThroughput >= nginxThroughput ? "met" : "NOT MET")")
+
+try await router.stop()
+try await stable.close().get()
+try await canary.close().get()
+try await upstreamGroup.shutdownGracefully()
+try await routerGroup.shutdownGracefully()
+try await loadGroup.shutdownGracefully()
