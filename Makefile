@@ -29,7 +29,8 @@ clean:
 
 # Serin against the git CLI on the same repositories, kubectl on the same emulator, and the router against direct
 # calls and nginx on the same upstreams; prints ratios. Not part of `make test`.
-benchmark: dependencies
+benchmark:
+	@bash scripts/install-dependencies.sh benchmark
 	$(SWIFT) run -c release --package-path Benchmarks SerinBenchmarks
 	$(SWIFT) run -c release --package-path Benchmarks InformerBenchmarks
 	$(SWIFT) run -c release --package-path Benchmarks RouterBenchmarks

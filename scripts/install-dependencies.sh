@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing Serin needs on Debian 12, and nothing when it is already there.
-# Used by `make run` and `make test`; safe to run again.
+# Used by `make run` and `make test` (and, with the argument `benchmark`, by `make benchmark`); safe to run again.
 set -euo pipefail
 
 # git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; openssl makes the tests'
 # throwaway CAs, and the curl CLI multiplexes HTTP/2 streams against the emulator (KubeEmulatorTests); prometheus (the
-# server, /usr/bin/prometheus) answers the metric gates' queries in the SerinGates tests; nginx is the reference the
-# router benchmark compares with.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus nginx)
+# server, /usr/bin/prometheus) answers the metric gates' queries in the SerinGates tests.
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus)
+# nginx is the reference the router benchmark compares with; only `make benchmark` needs it.
+if [ "${1:-}" = "benchmark" ]; then
+    packages+=(nginx)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -27,11 +30,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "Serin needs these packages, and this system has no apt-get to install them: ${missing[*]}" >&2
-<<<<<<< HEAD
-    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, Prometheus) and run again." >&2
-=======
-    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, nginx) and run again." >&2
->>>>>>> router
+    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, Prometheus, curl; nginx for benchmarks) and run again." >&2
     exit 1
 fi
 
