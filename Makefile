@@ -4,8 +4,11 @@ SERIN := .build/debug/serin
 
 .PHONY: run test build dependencies clean benchmark
 
-run: build
-	$(SERIN) validate examples/deployments
+# Serin on this machine: a quickstart repository, model servers as local processes, Serin's router on :8080.
+run: dependencies
+	$(SWIFT) build --product serin
+	$(SWIFT) build --product serin-model-server
+	@bash scripts/quickstart.sh
 
 # One process per test module: suites that block threads (git, kubectl and server child processes) do not starve
 # the others of Swift's small cooperative pool on a 2-core machine.
@@ -19,7 +22,7 @@ test: dependencies
 	done
 
 build: dependencies
-	$(SWIFT) build --product serin
+	$(SWIFT) build --product serin --product serin-model-server
 
 dependencies:
 	@bash scripts/install-dependencies.sh

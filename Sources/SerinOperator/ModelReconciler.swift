@@ -91,7 +91,10 @@ public struct ModelReconciler: Sendable {
         var metadata: Logger.Metadata = ["model": "\(key)", "phase": "\(next.phase.rawValue)", "weight": "\(next.canaryWeight)",
                                          "desiredCommit": "\(input.desiredCommit.prefix(12))"]
         if let version = next.rolloutVersion { metadata["version"] = "\(version)" }
-        logger.info("\(next.reason)", metadata: metadata)
+        // The evidence behind the transition, as the ledger commit states it (a passing readiness check says nothing).
+        let evidence = next.gates.filter { !($0.name == RolloutMachine.readinessGate && $0.verdict == .pass) }
+            .map(LedgerCommitMessage.gateLine)
+        logger.info("\(next.reason)\(evidence.isEmpty ? "" : " [" + evidence.joined(separator: "; ") + "]")", metadata: metadata)
         return Outcome(transition: next, nextDecisionAt: decision.nextDecisionAt)
     }
 }
