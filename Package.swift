@@ -190,7 +190,10 @@ let package = Package(
         ),
         // kube-emulator: its command-line tests run the built executable.
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "kube-emulator", "SerinCore"]),
-        .testTarget(name: "SerinLocalRuntimeTests", dependencies: ["SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "serin-model-server"]),
+        .testTarget(
+            name: "SerinLocalRuntimeTests",
+            dependencies: ["SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "SerinGates", "SerinHTTP", "SerinRouter", "serin-model-server"]
+        ),
         .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(
             name: "SerinRouterTests",

@@ -1,0 +1,128 @@
+import Foundation
+import SerinCore
+import SerinGates
+import SerinGit
+import SerinHTTP
+import SerinLocalRuntime
+import SerinOperator
+import SerinRouter
+
+/// A bare Git repository on disk standing for the team's deployments repository; commits land on `main` as merged
+/// pull requests do.
+final class DeploymentsRemote: @unchecked Sendable {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("serin-e2e-\(UUID().uuidString)").path
+    var bare: String { root + "/remote.git" }
+    private var writer: LedgerWriter?
+    private var time: Int64 = 1_795_918_800
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["init", "--quiet", "--bare", "--initial-branch=main", bare]
+        try git.run()
+        git.waitUntilExit()
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func mirror(_ name: String) async throws -> GitMirror {
+        try await GitMirror(remote: GitRemote(url: bare), cacheDirectory: root + "/" + name)
+    }
+
+    func merge(_ path: String, _ text: String, message: String) async throws {
+        if writer == nil {
+            writer = LedgerWriter(mirror: try await mirror("author"), configuration: .init(branch: "main"), logger: Quiet.logger)
+        }
+        time += 1
+        _ = try await writer?.write(LedgerRecord(path: path, content: Array(text.utf8), message: message + "\n", time: time))
+    }
+}
+
+/// `serin run --runtime local` assembled in-process: the operator loop, the local runtime with the real router and
+/// real serin-model-server processes, router-read gates, and a real Git remote for desired state and ledger.
+final class LocalSerin: @unchecked Sendable {
+    let remote: DeploymentsRemote
+    let state = StateDirectory()
+    let router: ModelRouter
+    let runtime: LocalRuntime
+    let loop: ReconcileLoop<ContinuousClock>
+    let reader: LedgerReader
+
+    init(remote: DeploymentsRemote) async throws {
+        self.remote = remote
+        router = try await ModelRouter.start(host: "127.0.0.1", port: 0, logger: Quiet.logger)
+        runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
+                               router: router, logger: Quiet.logger)
+        let mirror = try await remote.mirror("serin")
+        reader = LedgerReader(mirror: try await remote.mirror("reader"), logger: Quiet.logger)
+        let ledger = RolloutLedger(writer: LedgerWriter(mirror: mirror, logger: Quiet.logger),
+                                   reader: LedgerReader(mirror: mirror, logger: Quiet.logger), logger: Quiet.logger)
+        let checker = GateChecker(metrics: nil, webhooks: WebhookClient(logger: Quiet.logger), logger: Quiet.logger)
+        let reconciler = ModelReconciler(runtime: runtime, gates: RouterGateMeasurer(router: router, checker: checker), ledger: ledger,
+                                         now: { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) },
+                                         logger: Quiet.logger)
+        let source = DesiredStateSource(mirror: mirror, configuration: .init(branch: "main", root: "deployments"), logger: Quiet.logger)
+        loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
+                             configuration: .init(workers: 2, schedule: SyncSchedule(interval: .milliseconds(300), jitter: 0)),
+                             logger: Quiet.logger)
+    }
+
+    /// Runs Serin and a load generator (requests to `model` through the router) while `body` runs; then stops both,
+    /// which stops every model server.
+    func running(loadOn model: String, _ body: (LocalSerin) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runtime.run() }
+            group.addTask { await self.loop.run() }
+            group.addTask { await self.load(model) }
+            do {
+                try await body(self)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+        try await router.stop()
+    }
+
+    private func load(_ model: String) async {
+        let body = Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8)
+        while !Task.isCancelled {
+            _ = try? await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(router.port)/v2/models/\(model)/infer",
+                                                          headers: ["Content-Type: application/json"], body: body, timeout: .seconds(2)))
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func history(_ key: DeploymentKey) async -> [String] {
+        ((try? await reader.history(of: key)) ?? []).map { "\($0.phase.rawValue) \($0.weight)\($0.version.map { " v" + $0 } ?? "")" }
+    }
+
+    func lastEntry(_ key: DeploymentKey) async -> HistoryEntry? { try? await reader.history(of: key).last }
+}
+
+func e2eDocument(name: String = "iris", version: String, extraArgs: [String] = [], command: [String]? = nil) -> String {
+    let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}", "--name", "{{model.name}}",
+                              "--version", "{{model.version}}"]
+    return """
+    apiVersion: serin.dev/v1alpha1
+    kind: ModelDeployment
+    metadata: {name: \(name), namespace: ml}
+    spec:
+      model: {name: \(name), version: "\(version)", uri: "file://\(Built.linearModel)"}
+      runtime:
+        command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
+        args: [\(extraArgs.map { "\"\($0)\"" }.joined(separator: ", "))]
+      rollout:
+        steps: [50, 100]
+        interval: 1s
+        maxFailedChecks: 2
+        minRequests: 5
+        progressDeadline: 30s
+        gates:
+          - successRate: {min: 0.95}
+          - latency: {quantile: 0.9, max: 500ms}
+
+    """
+}

@@ -1,0 +1,78 @@
+import Foundation
+import SerinCore
+import Testing
+
+/// Serin on one machine, end to end: commits to a Git remote deploy, canary, promote and roll back real
+/// serin-model-server processes behind the real router, with traffic flowing, and every transition lands in the ledger.
+@Suite("Local runtime end to end", .serialized)
+struct LocalEndToEndTests {
+    let iris = DeploymentKey(namespace: "ml", name: "iris")
+
+    @Test func aHealthyVersionIsPromotedThroughEveryStepAndABadOneRolledBack() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
+        let serin = try await LocalSerin(remote: remote)
+        var pids: [Int32] = []
+        try await serin.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2"), message: "iris v2")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Succeeded 100 v2" })
+            // Every step in order; a step may be recorded more than once when a check was held for too few requests.
+            let steps = await serin.history(iris).drop { $0 != "Pending 0 v2" }.reduce(into: [String]()) { steps, entry in
+                if steps.last != entry { steps.append(entry) }
+            }
+            #expect(steps == ["Pending 0 v2", "Progressing 50 v2", "Progressing 100 v2", "Promoting 100 v2", "Succeeded 100 v2"])
+            #expect(await serin.runtime.workloads(of: iris).count == 1)
+
+            // A version whose server fails 30% of requests is held, then rolled back; v2 keeps serving.
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "3", extraArgs: ["--error-rate", "0.3"]),
+                                   message: "iris v3")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v3" })
+            let failed = try #require(await serin.lastEntry(iris))
+            #expect(failed.message.hasPrefix("Gate successRate failed 2 checks in a row"))
+            #expect(failed.gates.first { $0.name == "successRate" }.flatMap(\.value).map { $0 < 0.95 } == true)
+            #expect(await serin.runtime.workloads(of: iris).count == 1)
+            let routes = serin.router.routes
+            #expect(routes.first?.stable?.version == "2")
+            #expect(routes.first?.canary == nil)
+            pids = serverProcessGroups(serin.state.path)
+        }
+        // Stopping Serin stopped every model server.
+        for pid in pids { #expect(!processGroupExists(pid)) }
+    }
+
+    @Test func aCrashingVersionRollsBackAndAMissingCommandFailsWithoutTouchingOtherModels() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
+        let serin = try await LocalSerin(remote: remote)
+        try await serin.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+
+            // v2 exits after a few requests, every time it is started: a crash loop, so a failed canary.
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2", extraArgs: ["--fail-after", "3"]), message: "iris v2")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v2" })
+            let crashed = await serin.lastEntry(iris)?.message ?? ""
+            // Whichever notices first (the readiness gate failing between restarts, or the crash loop), the reason
+            // says the process exited.
+            #expect(crashed.contains("exited with status 1"), "\(crashed)")
+            #expect(serin.router.routes.first?.stable?.version == "1")
+
+            // Another model whose command does not exist fails on its own; iris keeps serving v1.
+            let fraud = DeploymentKey(namespace: "ml", name: "fraud")
+            try await remote.merge("deployments/fraud.yaml", e2eDocument(name: "fraud", version: "1", command: ["serin-no-such-server"]),
+                                   message: "deploy fraud")
+            #expect(await eventually(within: .seconds(60)) { await serin.history(fraud).last == "Failed 0 v1" })
+            #expect(await serin.lastEntry(fraud)?.message.contains("command not found: serin-no-such-server") == true)
+            #expect(await serin.history(iris).last == "Failed 0 v2")
+            #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
+        }
+    }
+}
+
+/// The process groups the runtime recorded, read while Serin runs.
+func serverProcessGroups(_ state: String) -> [Int32] {
+    guard let data = FileManager.default.contents(atPath: state + "/processes.json"),
+          let document = try? JSONValue(parsing: Array(data)) else { return [] }
+    return (document["processes"]?.arrayValue ?? []).compactMap { $0["pid"]?.integerValue.map { Int32($0) } }
+}
