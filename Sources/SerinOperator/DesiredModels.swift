@@ -29,7 +29,7 @@ actor DesiredModels {
         return changed
     }
 
-    var keys: Set<DeploymentKey> { Set(snapshot?.decoding.state.entries.keys ?? [:].keys) }
+    var keys: Set<DeploymentKey> { Set(snapshot.map { Array($0.decoding.state.entries.keys) } ?? []) }
 
     /// What to reconcile `key` against. A model removed from Git is pruned unless its last document said
     /// `prune: false`; then nothing is done to it (nil).
