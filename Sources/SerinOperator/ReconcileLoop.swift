@@ -79,8 +79,9 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             logger.error("the desired branch does not validate; the last good state stays in force",
                          metadata: ["commit": "\(commit.short)", "errors": "\(diagnostics.count)",
                                     "first": "\(diagnostics.first.map(\.description) ?? "")"])
-        case .failed(let error, _):
-            logger.warning("Git sync failed; the last good state stays in force", metadata: ["error": "\(error)"])
+        case .failed:
+            // DesiredStateSource has logged why; the last good state stays in force and the loop carries on.
+            break
         }
     }
 

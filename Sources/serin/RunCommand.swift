@@ -97,6 +97,9 @@ struct RunCommand: AsyncParsableCommand {
 
         let gitRemote = try remote.remote()
         let isLocalPath = !gitRemote.url.contains("://") && RemoteURL.sshHost(of: gitRemote.url) == nil
+        if isLocalPath && !FileManager.default.fileExists(atPath: gitRemote.url) {
+            throw OperationFailure(description: "no repository at \(gitRemote.url): pass --repo with the path or URL of the Git repository of ModelDeployments")
+        }
         let intervalText = interval ?? RunCommand.environment["SERIN_INTERVAL"] ?? (isLocalPath ? "2s" : "30s")
         let pollInterval = SpecDuration(parsing: intervalText)?.duration ?? .seconds(30)
         let stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
@@ -119,7 +122,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             router = try await ModelRouter.start(host: host, port: port, logger: Logger(label: "serin.router"))
         } catch {
-            throw OperationFailure(description: "the router cannot listen on \(routerListen): \(error)")
+            throw OperationFailure(description: "\(error)")
         }
         let localRuntime = LocalRuntime(configuration: .init(stateDirectory: stateDirectory), router: router,
                                         logger: Logger(label: "serin.local"))
