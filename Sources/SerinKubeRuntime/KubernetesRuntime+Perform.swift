@@ -8,7 +8,11 @@ extension KubernetesRuntime {
     /// the traffic before it deletes the old version.
     public func perform(_ actions: [RolloutAction], key: DeploymentKey, desired: ModelDeployment?) async throws {
         guard !actions.isEmpty else { return }
-        await state.waitForSync()
+        if let managed = configuration.namespace, managed != key.namespace {
+            // Its objects would be invisible to the informers, so every pass would act blind.
+            throw KubernetesRuntimeError.outsideNamespace(key, managed: managed)
+        }
+        try await state.waitForSync()
         var plan = ActionPlan(actions)
         let deployments = await ownedDeployments(of: key)
         let services = await ownedServices(of: key)

@@ -149,7 +149,7 @@ public final class KubernetesRuntime: ModelRuntime {
     public func changes() async -> AsyncStream<DeploymentKey> { keys }
 
     public func workloads(of key: DeploymentKey) async throws -> [String: WorkloadObservation] {
-        await state.waitForSync()
+        try await state.waitForSync()
         var observations: [String: WorkloadObservation] = [:]
         for deployment in await ownedDeployments(of: key) {
             guard let digest = deployment[path: "metadata", "labels", ServingLabels.revision]?.stringValue else { continue }
@@ -159,7 +159,7 @@ public final class KubernetesRuntime: ModelRuntime {
     }
 
     public func deployedModels() async throws -> Set<DeploymentKey> {
-        await state.waitForSync()
+        try await state.waitForSync()
         var keys: Set<DeploymentKey> = []
         for object in await deployments.cache.list() + services.cache.list() {
             if let key = ServingLabels.key(of: object) { keys.insert(key) }

@@ -19,6 +19,8 @@ public enum KubernetesRuntimeError: Error, Sendable, Hashable, CustomStringConve
     case routerNotInstalled(DeploymentKey, kind: String, resource: String, provider: TrafficProvider)
     /// The traffic provider cannot be used on Kubernetes.
     case unsupportedProvider(DeploymentKey, TrafficProvider)
+    /// The model lives in a namespace this runtime does not manage (`Configuration.namespace`).
+    case outsideNamespace(DeploymentKey, managed: String)
     /// An API call failed.
     case api(action: String, KubeError)
     /// An update kept meeting concurrent writers.
@@ -45,6 +47,9 @@ public enum KubernetesRuntimeError: Error, Sendable, Hashable, CustomStringConve
                 + "Install its CRDs and restart Serin, or set spec.traffic.provider to replicas"
         case .unsupportedProvider(let key, let provider):
             return "\(key): spec.traffic.provider \(provider.rawValue) is for the local runtime; on Kubernetes use gateway-api, istio or replicas, or leave it unset"
+        case .outsideNamespace(let key, let managed):
+            return "\(key) is in the namespace \(key.namespace), but this Serin manages only \(managed). "
+                + "Move the ModelDeployment to \(managed), or run Serin for all namespaces (with the cluster-wide rights that needs)"
         case .api(let action, let error):
             return "\(action) failed: \(error)"
         case .conflictPersisted(let action, let attempts):

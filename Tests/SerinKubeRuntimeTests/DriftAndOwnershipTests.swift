@@ -76,7 +76,7 @@ struct DriftAndOwnershipTests {
             try await harness.settle([.deploy(v1.revision, replicas: 3)], desired: v1)
             let reasons = try await harness.events(about: name).filter { $0[path: "involvedObject", "kind"] == "Deployment" }
                 .compactMap { $0["reason"]?.stringValue }
-            #expect(reasons == ["Created", "Updated"])
+            #expect(reasons.sorted() == ["Created", "Updated"])
             #expect(try await harness.get(.deployments, name)?[path: "metadata", "labels", "team"] == "ml-platform")
         }
     }

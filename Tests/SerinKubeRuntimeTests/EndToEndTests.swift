@@ -80,6 +80,19 @@ struct EndToEndTests {
                 ], "\(states)")
                 #expect(await eventually { try await harness.get(.deployments, v1) == nil })
                 #expect(try await harness.get(.deployments, v2)?[path: "spec", "replicas"] == 2)
+
+                // At rest, resyncs reconcile the model again and again, and nothing is written.
+                #expect(await eventually { await loop.queue.depth == 0 })
+                try await Task.sleep(for: .milliseconds(500))
+                let mark = await harness.requestCount()
+                for _ in 0..<3 {
+                    loop.syncNow()
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                #expect(await eventually { await loop.queue.depth == 0 })
+                let writes = await harness.writes(since: mark)
+                #expect(writes.isEmpty, "\(writes.map { "\($0.method) \($0.path)" })")
+                #expect(try await phases().count == 9)
             }
         }
     }
