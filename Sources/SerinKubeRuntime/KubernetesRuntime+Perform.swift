@@ -29,28 +29,26 @@ extension KubernetesRuntime {
             return deployments.first { $0[path: "metadata", "name"]?.stringValue == name }?[path: "spec", "replicas"]?.integerValue
         }
         let shrinking = plan.workloads.filter { workload in currentReplicas(workload.revision).map { Int64(workload.replicas) < $0 } ?? false }
-        var modelName: String?
         var kept: Set<String> = []
         for workload in plan.workloads where !shrinking.contains(workload) {
-            if let spec = try await ensure(workload, key: key, desired: desired) {
-                modelName = modelName ?? spec.spec.model.name
+            if try await ensure(workload, key: key, desired: desired) {
                 kept.insert(ObjectNames.revision(key, workload.revision))
             }
         }
-        if let modelName {
+        if !kept.isEmpty {
             let name = ObjectNames.stableService(key)
             try await writer.ensure(.services, name: name, namespace: key.namespace,
                                     cached: await self.services.cache.get(namespace: key.namespace, name: name),
                                     ownership: Ownership(key: key, revisionDigest: nil),
                                     fields: OwnedFields(exactPaths: ["spec.selector"]), reason: "for the model \(key)") { _ in
-                ServiceManifest.stable(key, modelName: modelName)
+                ServiceManifest.stable(key)
             }
         }
         if let split = plan.split, let traffic, let provider, provider != .replicas {
             try await route(split, key: key, traffic: traffic, provider: provider, plan: plan, services: services)
         }
         for workload in shrinking {
-            if try await ensure(workload, key: key, desired: desired) != nil { kept.insert(ObjectNames.revision(key, workload.revision)) }
+            if try await ensure(workload, key: key, desired: desired) { kept.insert(ObjectNames.revision(key, workload.revision)) }
         }
         var removed: Set<String> = []
         for revision in plan.removals {
@@ -86,9 +84,9 @@ extension KubernetesRuntime {
         return await state.servedRoutes.contains(ResourceType.httpRoutes.plural) ? .gatewayAPI : .replicas
     }
 
-    /// Creates or updates one revision's Deployment and Service. Returns the spec it was built from, or nil when
-    /// there was nothing to do (a `scale` to 0 of a workload that does not exist).
-    private func ensure(_ workload: ActionPlan.Workload, key: DeploymentKey, desired: ModelDeployment?) async throws -> ModelDeployment? {
+    /// Creates or updates one revision's Deployment and Service. Returns false when there was nothing to do (a
+    /// `scale` to 0 of a workload that does not exist).
+    private func ensure(_ workload: ActionPlan.Workload, key: DeploymentKey, desired: ModelDeployment?) async throws -> Bool {
         let revision = workload.revision
         let name = ObjectNames.revision(key, revision)
         let cachedDeployment = await deployments.cache.get(namespace: key.namespace, name: name)
@@ -108,7 +106,7 @@ extension KubernetesRuntime {
                                                              revision: revision) {
                 spec = recorded
             } else if !workload.createsMissing && cachedDeployment == nil && liveDeployment == nil {
-                return nil
+                return false
             } else {
                 throw KubernetesRuntimeError.noRecordedSpec(key, revision)
             }
@@ -125,7 +123,7 @@ extension KubernetesRuntime {
                                 fields: OwnedFields(exactPaths: ["spec.selector"]), reason: reason) { live in
             Self.keepingRecordedSpec(ServiceManifest.revision(key, spec), of: live, revision: revision)
         }
-        return spec
+        return true
     }
 
     /// A revision's recorded spec is written once: a later document of the same revision (a new label, other

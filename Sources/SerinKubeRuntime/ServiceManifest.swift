@@ -12,13 +12,13 @@ enum ServiceManifest {
     static func revision(_ key: DeploymentKey, _ spec: ModelDeployment) -> JSONValue {
         let revision = spec.revision
         return service(name: ObjectNames.revision(key, revision), key: key,
-                       labels: ServingLabels.revisionLabels(key, revision, modelName: spec.spec.model.name),
+                       labels: ServingLabels.revisionLabels(key, revision),
                        selector: ServingLabels.revisionSelector(key, revision),
                        annotations: [ServingLabels.specAnnotation: RecordedSpec.text(of: spec)])
     }
 
-    static func stable(_ key: DeploymentKey, modelName: String) -> JSONValue {
-        service(name: ObjectNames.stableService(key), key: key, labels: ServingLabels.modelLabels(key, modelName: modelName),
+    static func stable(_ key: DeploymentKey) -> JSONValue {
+        service(name: ObjectNames.stableService(key), key: key, labels: ServingLabels.modelLabels(key),
                 selector: ServingLabels.modelSelector(key), annotations: [:])
     }
 

@@ -4,7 +4,8 @@ import SerinCore
 /// changes or deletes an object without it. `serin.dev/model` ties an object to its ModelDeployment and
 /// `serin.dev/revision` to one revision, so the runtime finds a model's objects from labels alone, after a restart
 /// or when the document has left Git. The `app.kubernetes.io/name` and `version` labels are the ones Istio reads for
-/// its canonical service and revision, which the `istio` metrics source selects versions by.
+/// its canonical service and revision, which the `istio` metrics source selects versions by: so `name` is the
+/// ModelDeployment's name, as those queries expect, not `spec.model.name`.
 public enum ServingLabels {
     public static let managedBy = "app.kubernetes.io/managed-by"
     public static let managedByValue = "serin"
@@ -24,19 +25,19 @@ public enum ServingLabels {
     public static let managedSelector = "\(managedBy)=\(managedByValue)"
 
     /// Labels of a revision's objects (Deployment, its pods, its Service).
-    static func revisionLabels(_ key: DeploymentKey, _ revision: ServingRevision, modelName: String) -> [String: String] {
+    static func revisionLabels(_ key: DeploymentKey, _ revision: ServingRevision) -> [String: String] {
         [
             Self.managedBy: Self.managedByValue,
             Self.model: key.name,
             Self.revision: revision.digest,
-            Self.name: labelValue(modelName),
+            Self.name: key.name,
             Self.version: labelValue(revision.version),
         ]
     }
 
     /// Labels of the model's stable Service, which spans revisions and so names none.
-    static func modelLabels(_ key: DeploymentKey, modelName: String) -> [String: String] {
-        [managedBy: managedByValue, model: key.name, name: labelValue(modelName)]
+    static func modelLabels(_ key: DeploymentKey) -> [String: String] {
+        [managedBy: managedByValue, model: key.name, name: key.name]
     }
 
     /// Pods of a model, whatever the revision: the stable Service's selector, which is what lets replica counts
@@ -50,8 +51,8 @@ public enum ServingLabels {
         [Self.managedBy: Self.managedByValue, Self.model: key.name, Self.revision: revision.digest]
     }
 
-    /// A valid label value standing for `text`: model names may be 128 characters long and versions may contain
-    /// '+', neither of which a label value accepts. Characters outside [A-Za-z0-9-_.] become '_', the result is cut
+    /// A valid label value standing for `text`: versions may contain '+' and other characters a label value does
+    /// not accept. Characters outside [A-Za-z0-9-_.] become '_', the result is cut
     /// to 63 characters and trimmed to start and end with a letter or digit.
     static func labelValue(_ text: String) -> String {
         var value = String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" }.prefix(63))

@@ -14,7 +14,7 @@ enum WorkloadManifest {
 
     static func deployment(_ key: DeploymentKey, _ spec: ModelDeployment, replicas: Int) -> JSONValue {
         let revision = spec.revision
-        let labels = ServingLabels.revisionLabels(key, revision, modelName: spec.spec.model.name)
+        let labels = ServingLabels.revisionLabels(key, revision)
         let selector = ServingLabels.revisionSelector(key, revision)
         return [
             "apiVersion": "apps/v1",
