@@ -8,6 +8,9 @@ struct RouteShape: Sendable {
     /// `spec.<rulesKey>[i].<backendsKey>[j].weight`
     var rulesKey: String
     var backendsKey: String
+    /// The weight a backend without one has. Gateway API's CRD defaults it to 1, so a real API server writes 1 into
+    /// a backend sent without a weight: comparing with that in mind keeps such a backend from looking changed.
+    var defaultWeight: Int64?
     /// The Service a backend sends to, as (namespace, name); nil when it is not a Service in this cluster.
     var service: @Sendable (_ backend: JSONValue, _ routeNamespace: String) -> (namespace: String, name: String)?
     /// A backend for a Service of the model, with a weight or none.
@@ -17,7 +20,7 @@ struct RouteShape: Sendable {
 
     /// Gateway API: `spec.rules[].backendRefs[]` of `{group: "", kind: Service, name, namespace?, port, weight}`.
     static let httpRoute = RouteShape(
-        type: .httpRoutes, rulesKey: "rules", backendsKey: "backendRefs",
+        type: .httpRoutes, rulesKey: "rules", backendsKey: "backendRefs", defaultWeight: 1,
         service: { backend, routeNamespace in
             let group = backend["group"]?.stringValue ?? ""
             let kind = backend["kind"]?.stringValue ?? "Service"
@@ -34,7 +37,7 @@ struct RouteShape: Sendable {
     /// Istio: `spec.http[].route[]` of `{destination: {host, port: {number}}, weight}`. A host is a Service by its
     /// short name (in the VirtualService's namespace) or its `name.namespace[.svc[.cluster.local]]` form.
     static let virtualService = RouteShape(
-        type: .virtualServices, rulesKey: "http", backendsKey: "route",
+        type: .virtualServices, rulesKey: "http", backendsKey: "route", defaultWeight: nil,
         service: { backend, routeNamespace in
             guard let host = backend[path: "destination", "host"]?.stringValue, !host.isEmpty else { return nil }
             let parts = host.split(separator: ".", omittingEmptySubsequences: false).map(String.init)

@@ -58,15 +58,18 @@ struct RouteWeights {
                 for (position, index) in mine.enumerated() {
                     let path = "\(rulePath)/\(index)/weight"
                     let old = backends[index]["weight"]
-                    switch (old, wanted[position].weight) {
-                    case (let old?, let new?) where old.integerValue != Int64(new):
+                    let live = old?.integerValue ?? shape.defaultWeight
+                    let new = wanted[position].weight.map(Int64.init) ?? shape.defaultWeight
+                    guard live != new else { continue }
+                    switch (old, new) {
+                    case (let old?, let new?):
                         operations += [["op": "test", "path": .string(path), "value": old],
-                                       ["op": "replace", "path": .string(path), "value": .integer(Int64(new))]]
+                                       ["op": "replace", "path": .string(path), "value": .integer(new)]]
                     case (nil, let new?):
-                        operations += [["op": "add", "path": .string(path), "value": .integer(Int64(new))]]
+                        operations += [["op": "add", "path": .string(path), "value": .integer(new)]]
                     case (let old?, nil):
                         operations += [["op": "test", "path": .string(path), "value": old], ["op": "remove", "path": .string(path)]]
-                    default:
+                    case (nil, nil):
                         break
                     }
                 }

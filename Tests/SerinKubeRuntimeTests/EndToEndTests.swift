@@ -32,20 +32,26 @@ struct EndToEndTests {
         """
     }
 
+    /// The operator loop over `remote`, with the runtime of `harness`.
+    static func loop(_ remote: DeploymentsRemote, _ harness: RuntimeHarness) async throws -> (ReconcileLoop<ContinuousClock>, LedgerReader) {
+        let (ledger, reader) = try await remote.ledger()
+        let reconciler = ModelReconciler(runtime: harness.runtime, gates: NoGates(), ledger: ledger, now: {
+            Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000))
+        }, logger: Quiet.logger)
+        let source = DesiredStateSource(mirror: try await remote.mirror("source-\(UUID().uuidString)"),
+                                        configuration: .init(branch: "main", root: "deployments"), logger: Quiet.logger)
+        let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
+                                 configuration: .init(workers: 2, schedule: SyncSchedule(interval: .seconds(3600))),
+                                 logger: Quiet.logger)
+        return (loop, reader)
+    }
+
     @Test func aFirstDeployThenACanaryThroughEveryStepWithTheHTTPRouteFollowing() async throws {
         let remote = try DeploymentsRemote()
         try await remote.merge("deployments/iris.yaml", Self.document("1"), message: "deploy iris v1")
         try await RuntimeHarness.with { harness in
             try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("route.yaml", TrafficTests.httpRoute), "--validate=false"])
-            let (ledger, reader) = try await remote.ledger()
-            let reconciler = ModelReconciler(runtime: harness.runtime, gates: NoGates(), ledger: ledger, now: {
-                Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000))
-            }, logger: Quiet.logger)
-            let source = DesiredStateSource(mirror: try await remote.mirror("source"),
-                                            configuration: .init(branch: "main", root: "deployments"), logger: Quiet.logger)
-            let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
-                                     configuration: .init(workers: 2, schedule: SyncSchedule(interval: .seconds(3600))),
-                                     logger: Quiet.logger)
+            let (loop, reader) = try await Self.loop(remote, harness)
             let phases: () async throws -> [String] = {
                 try await reader.history(of: RuntimeHarness.iris).map { "\($0.phase.rawValue) \($0.weight)" }
             }
@@ -93,6 +99,42 @@ struct EndToEndTests {
                 let writes = await harness.writes(since: mark)
                 #expect(writes.isEmpty, "\(writes.map { "\($0.method) \($0.path)" })")
                 #expect(try await phases().count == 9)
+            }
+        }
+    }
+
+    @Test func aCanaryPastItsProgressDeadlineRollsBackAndTheRouteReturnsToStable() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", Self.document("1"), message: "deploy iris v1")
+        let v1 = ObjectNames.revision(RuntimeHarness.iris, try model(Self.document("1")).revision)
+        let v2 = ObjectNames.revision(RuntimeHarness.iris, try model(Self.document("2")).revision)
+        try await RuntimeHarness.with(beforeStart: { emulator, _ in
+            await emulator.setDeploymentBehaviour(namespace: "ml", name: v2, .exceedsProgressDeadline)
+        }) { harness in
+            try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("route.yaml", TrafficTests.httpRoute), "--validate=false"])
+            let (loop, reader) = try await Self.loop(remote, harness)
+            let phases: () async throws -> [String] = {
+                try await reader.history(of: RuntimeHarness.iris).map { "\($0.phase.rawValue) \($0.weight)" }
+            }
+            let route = RouteLog()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await loop.run() }
+                group.addTask { try await route.follow(harness.client) }
+                defer { group.cancelAll() }
+                #expect(await eventually(timeout: .seconds(60)) { try await phases().last == "Succeeded 100" })
+                try await remote.merge("deployments/iris.yaml", Self.document("2"), message: "iris v2")
+                loop.syncNow()
+                #expect(await eventually(timeout: .seconds(60)) { try await phases().last == "Failed 0" })
+                #expect(try await phases().suffix(3) == ["Pending 0", "RollingBack 0", "Failed 0"])
+                let reason = try await reader.history(of: RuntimeHarness.iris).last { $0.phase == .RollingBack }?.message
+                #expect(reason?.contains("exceeded its progress deadline") == true, "\(reason ?? "")")
+                #expect(await eventually {
+                    let deployment = try await harness.get(.deployments, v2)
+                    let service = try await harness.get(.services, v2)
+                    return deployment == nil && service == nil
+                })
+                #expect(await route.last == ["\(v1)=100"])
+                #expect(try await harness.get(.deployments, v1)?[path: "spec", "replicas"] == 2)
             }
         }
     }

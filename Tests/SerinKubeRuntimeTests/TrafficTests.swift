@@ -96,6 +96,23 @@ struct TrafficTests {
         }
     }
 
+    @Test func fieldsARealAPIServerDefaultsInABackendAreNotRewritten() async throws {
+        try await RuntimeHarness.with { harness in
+            // As kube-apiserver stores `{name: iris, port: 80}` after the Gateway API CRD's defaulting.
+            let defaulted = Self.httpRoute.replacingOccurrences(of: "[{name: iris, port: 80}]",
+                                                                with: #"[{group: "", kind: Service, name: iris, port: 80, weight: 1}]"#)
+            try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("route.yaml", defaulted), "--validate=false"])
+            let v1 = try iris("1", traffic: "{gatewayAPI: {route: models}}")
+            #expect(await eventually {
+                let mark = await harness.requestCount()
+                try await harness.runtime.perform([.route(.none)], key: RuntimeHarness.iris, desired: v1)
+                return await harness.writes(since: mark).isEmpty
+            })
+            #expect(try await harness.get(.httpRoutes, "models")?[path: "spec", "rules"]?.arrayValue?[1]["backendRefs"] == [
+                ["group": "", "kind": "Service", "name": "iris", "port": 80, "weight": 1]])
+        }
+    }
+
     @Test func aMissingRouteOrRuleIsAnErrorThatSaysWhatToCreate() async throws {
         try await RuntimeHarness.with { harness in
             let v1 = try iris("1", traffic: "{gatewayAPI: {route: models}}")
