@@ -38,6 +38,8 @@ public final class KubernetesRuntime: ModelRuntime {
     public let configuration: Configuration
     let deployments: Informer
     let services: Informer
+    /// The pods of Serin's Deployments (they carry its labels too): where crash loops show first.
+    let pods: Informer
     let routeInformers: [Informer]
     let state = RuntimeState()
     let writer: ObjectWriter
@@ -54,6 +56,7 @@ public final class KubernetesRuntime: ModelRuntime {
         let owned = Informer.Options(labelSelector: ServingLabels.managedSelector)
         deployments = Informer(client: client, type: .deployments, namespace: configuration.namespace, options: owned, logger: logger)
         services = Informer(client: client, type: .services, namespace: configuration.namespace, options: owned, logger: logger)
+        pods = Informer(client: client, type: .pods, namespace: configuration.namespace, options: owned, logger: logger)
         // Routes are the user's, so they carry no Serin label: all of them are watched, to notice weights edited by hand.
         routeInformers = [ResourceType.httpRoutes, .virtualServices].map {
             Informer(client: client, type: $0, namespace: configuration.namespace, logger: logger)
@@ -71,7 +74,7 @@ public final class KubernetesRuntime: ModelRuntime {
     public func run() async {
         defer { keySink.finish() }
         await withTaskGroup(of: Void.self) { group in
-            var running = [deployments, services]
+            var running = [deployments, services, pods]
             for informer in running { follow(informer, in: &group) }
             var served: Set<String> = []
             for informer in routeInformers {
@@ -151,9 +154,15 @@ public final class KubernetesRuntime: ModelRuntime {
     public func workloads(of key: DeploymentKey) async throws -> [String: WorkloadObservation] {
         try await state.waitForSync()
         var observations: [String: WorkloadObservation] = [:]
+        let pods = await pods.cache.list().filter { ServingLabels.key(of: $0) == key }
         for deployment in await ownedDeployments(of: key) {
             guard let digest = deployment[path: "metadata", "labels", ServingLabels.revision]?.stringValue else { continue }
-            observations[digest] = RolloutReadiness.observation(of: deployment)
+            var observation = RolloutReadiness.observation(of: deployment)
+            let revisionPods = pods.filter { $0[path: "metadata", "labels", ServingLabels.revision]?.stringValue == digest }
+            if !observation.hasFailed, let failure = PodFailures.failure(in: revisionPods) {
+                observation = WorkloadObservation(isReady: false, hasFailed: true, message: failure)
+            }
+            observations[digest] = observation
         }
         return observations
     }

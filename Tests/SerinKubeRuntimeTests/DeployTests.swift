@@ -108,6 +108,37 @@ struct DeployTests {
         }
     }
 
+    @Test func aCrashLoopingPodFailsItsRevisionBeforeAnyDeadline() async throws {
+        var options = KubeEmulatorOptions()
+        options.deploymentReadyAfter = .milliseconds(100)
+        let v1 = try iris("1")
+        try await RuntimeHarness.with(options, beforeStart: { emulator, _ in
+            await emulator.setDeploymentBehaviour(namespace: "ml", name: ObjectNames.revision(RuntimeHarness.iris, v1.revision), .neverReady)
+        }) { harness in
+            try await harness.runtime.perform([.deploy(v1.revision, replicas: 1)], key: RuntimeHarness.iris, desired: v1)
+            // The emulator runs no kubelet: the pod the ReplicaSet would create is written here, as the kubelet
+            // reports a container that keeps exiting.
+            let deployment = try #require(try await harness.get(.deployments, ObjectNames.revision(RuntimeHarness.iris, v1.revision)))
+            let labels = deployment[path: "spec", "template", "metadata", "labels"] ?? [:]
+            var pod = try await harness.client.create(.pods, [
+                "metadata": ["name": "iris-1-pod", "namespace": "ml", "labels": labels],
+                "spec": ["containers": [["name": "model", "image": "seldonio/mlserver:1.7.1"]]],
+            ])
+            #expect(await eventually { try await harness.runtime.workloads(of: RuntimeHarness.iris)[v1.revision.digest] != nil })
+            #expect(try await harness.runtime.workloads(of: RuntimeHarness.iris)[v1.revision.digest]?.hasFailed == false)
+            pod["status"] = ["phase": "Running", "containerStatuses": [[
+                "name": "model", "ready": false, "restartCount": 4, "image": "seldonio/mlserver:1.7.1", "imageID": "",
+                "state": ["waiting": ["reason": "CrashLoopBackOff",
+                                      "message": "back-off 1m20s restarting failed container=model pod=iris-1-pod_ml"]],
+            ]]]
+            _ = try await harness.client.updateStatus(.pods, pod)
+            #expect(await eventually { try await harness.runtime.workloads(of: RuntimeHarness.iris)[v1.revision.digest]?.hasFailed == true })
+            let failed = try #require(try await harness.runtime.workloads(of: RuntimeHarness.iris)[v1.revision.digest])
+            #expect(!failed.isReady)
+            #expect(failed.message == "pod iris-1-pod: container model is in CrashLoopBackOff after 4 restarts: back-off 1m20s restarting failed container=model pod=iris-1-pod_ml")
+        }
+    }
+
     @Test func aDeploymentThatNeverBecomesReadyIsWaitedFor() async throws {
         var options = KubeEmulatorOptions()
         options.deploymentReadyAfter = .milliseconds(100)
