@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SerinKube", targets: ["SerinKube"]),
         .library(name: "SerinGates", targets: ["SerinGates"]),
         .library(name: "SerinOperator", targets: ["SerinOperator"]),
+        .library(name: "SerinKubeRuntime", targets: ["SerinKubeRuntime"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .library(name: "SerinRouter", targets: ["SerinRouter"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
@@ -155,6 +156,17 @@ let package = Package(
             ]
         ),
 
+        // The Kubernetes implementation of the operator's ModelRuntime: Deployments, Services and traffic weights.
+        .target(
+            name: "SerinKubeRuntime",
+            dependencies: [
+                "SerinCore",
+                "SerinKube",
+                "SerinOperator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "serin",
             dependencies: [
@@ -205,6 +217,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "SerinKubeRuntimeTests",
+            dependencies: ["SerinKubeRuntime", "SerinOperator", "SerinKube", "SerinGit", "SerinCore", "KubeEmulator",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
