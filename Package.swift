@@ -176,6 +176,8 @@ let package = Package(
                 "SerinOperator",
                 "SerinLocalRuntime",
                 "SerinRouter",
+                "SerinKube",
+                "SerinKubeRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -4,6 +4,8 @@ import Logging
 import SerinCore
 import SerinGates
 import SerinGit
+import SerinKube
+import SerinKubeRuntime
 import SerinLocalRuntime
 import SerinOperator
 import SerinRouter
@@ -51,7 +53,19 @@ struct RunCommand: AsyncParsableCommand {
     var interval: String?
 
     @Option(help: "Prometheus base URL for prometheus gates and non-router metric sources (env SERIN_PROMETHEUS_URL).")
-    var prometheusUrl: String?
+    var prometheusUrl: String? = environment["SERIN_PROMETHEUS_URL"]
+
+    @Option(help: "Kubernetes runtime: the kubeconfig to use outside a cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config).")
+    var kubeconfig: String?
+
+    @Option(help: "Kubernetes runtime: the kubeconfig context (default: its current-context).")
+    var context: String?
+
+    @Option(help: "Kubernetes runtime: the one namespace Serin manages (env SERIN_NAMESPACE; default: every namespace).")
+    var namespace: String? = environment["SERIN_NAMESPACE"]
+
+    @Flag(help: "Kubernetes runtime: reconcile only while holding the Lease serin-operator, so replicas stand by (env SERIN_LEADER_ELECT=true).")
+    var leaderElect = environment["SERIN_LEADER_ELECT"] == "true"
 
     @Option(help: "Models reconciled at the same time (env SERIN_WORKERS).")
     var workers: Int = Int(environment["SERIN_WORKERS"] ?? "") ?? 4
@@ -91,9 +105,6 @@ struct RunCommand: AsyncParsableCommand {
 
         let selected = runtime ?? RunCommand.environment["SERIN_RUNTIME"].flatMap(Runtime.init(rawValue:))
             ?? (RunCommand.environment["KUBERNETES_SERVICE_HOST"] != nil ? .kubernetes : .local)
-        guard selected == .local else {
-            throw OperationFailure(description: "the kubernetes runtime is not wired into `serin run` yet; use --runtime local")
-        }
 
         let gitRemote = try remote.remote()
         let isLocalPath = !gitRemote.url.contains("://") && RemoteURL.sshHost(of: gitRemote.url) == nil
@@ -116,7 +127,25 @@ struct RunCommand: AsyncParsableCommand {
             writer: LedgerWriter(mirror: mirror, configuration: .init(branch: statusBranch), logger: Logger(label: "serin.ledger")),
             reader: LedgerReader(mirror: mirror, branch: statusBranch, logger: Logger(label: "serin.ledger")),
             logger: Logger(label: "serin.ledger"))
+        let metrics = prometheusUrl.map {
+            PrometheusClient(configuration: PrometheusConfiguration(url: $0), logger: Logger(label: "serin.gates"))
+        }
+        let checker = GateChecker(metrics: metrics, webhooks: WebhookClient(logger: Logger(label: "serin.gates")),
+                                  logger: Logger(label: "serin.gates"))
+        let now: @Sendable () -> Timestamp = { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) }
 
+        switch selected {
+        case .local:
+            try await runLocally(source: source, ledger: ledger, checker: checker, now: now, state: stateDirectory,
+                                 pollInterval: pollInterval, logger: logger, watching: gitRemote.displayURL)
+        case .kubernetes:
+            try await runOnKubernetes(source: source, ledger: ledger, checker: checker, now: now,
+                                      pollInterval: pollInterval, logger: logger, watching: gitRemote.displayURL)
+        }
+    }
+
+    private func runLocally(source: DesiredStateSource, ledger: RolloutLedger, checker: GateChecker, now: @escaping @Sendable () -> Timestamp,
+                            state: String, pollInterval: Duration, logger: Logger, watching: String) async throws {
         guard let (host, port) = RunCommand.address(routerListen) else { return }
         let router: ModelRouter
         do {
@@ -124,26 +153,67 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw OperationFailure(description: "\(error)")
         }
-        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: stateDirectory), router: router,
-                                        logger: Logger(label: "serin.local"))
-        let metrics = prometheusUrl.map {
-            PrometheusClient(configuration: PrometheusConfiguration(url: $0), logger: Logger(label: "serin.gates"))
-        }
-        let checker = GateChecker(metrics: metrics, webhooks: WebhookClient(logger: Logger(label: "serin.gates")),
-                                  logger: Logger(label: "serin.gates"))
+        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: state), router: router, logger: Logger(label: "serin.local"))
         let reconciler = ModelReconciler(runtime: localRuntime, gates: RouterGateMeasurer(router: router, checker: checker),
-                                         ledger: ledger, now: { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) },
+                                         ledger: ledger, now: now, logger: Logger(label: "serin.rollout"))
+        let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
+                                 configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
+                                 logger: Logger(label: "serin.operator"))
+        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
+        logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; metrics at /metrics")
+        await runUntilSignalled(logger: logger) { group in
+            group.addTask { await localRuntime.run() }
+            group.addTask { await loop.run() }
+        }
+        try? await router.stop()
+        logger.info("stopped")
+    }
+
+    private func runOnKubernetes(source: DesiredStateSource, ledger: RolloutLedger, checker: GateChecker,
+                                 now: @escaping @Sendable () -> Timestamp, pollInterval: Duration, logger: Logger,
+                                 watching: String) async throws {
+        let configuration: KubeConfiguration
+        do {
+            configuration = try kubeconfig.map { try KubeConfiguration.kubeconfig(path: $0, context: context) }
+                ?? KubeConfiguration.load(context: context)
+        } catch {
+            throw OperationFailure(description: "\(error)")
+        }
+        let client = KubeClient(configuration: configuration, logger: Logger(label: "serin.kube"))
+        let kubeRuntime = KubernetesRuntime(client: client, configuration: .init(namespace: namespace),
+                                            logger: Logger(label: "serin.runtime"))
+        let reconciler = ModelReconciler(runtime: kubeRuntime, gates: checker, ledger: ledger, now: now,
                                          logger: Logger(label: "serin.rollout"))
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
                                  configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
                                  logger: Logger(label: "serin.operator"))
+        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
+        logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
+        let elector = leaderElect ? LeaderElector(
+            client: client,
+            configuration: .init(leaseName: "serin-operator", namespace: namespace ?? configuration.namespace),
+            logger: Logger(label: "serin.leader")) : nil
+        await runUntilSignalled(logger: logger) { group in
+            // Informers run on standbys too, so a new leader starts with warm caches.
+            group.addTask { await kubeRuntime.run() }
+            group.addTask {
+                if let elector {
+                    await elector.run { await loop.run() }
+                    // Leadership ended without a shutdown: stop, and let a fresh start contend again (Kubernetes
+                    // restarts the container), rather than risk two leaders.
+                    if !Task.isCancelled { logger.error("lost the serin-operator lease; stopping") }
+                } else {
+                    await loop.run()
+                }
+            }
+        }
+        logger.info("stopped")
+    }
 
-        logger.info("Serin \(SerinVersion.current) is watching \(gitRemote.displayURL) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
-        logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; metrics at /metrics")
-
+    /// Runs the tasks `start` adds until SIGINT or SIGTERM, then cancels them and waits for them to finish.
+    private func runUntilSignalled(logger: Logger, _ start: (inout TaskGroup<Void>) -> Void) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await localRuntime.run() }
-            group.addTask { await loop.run() }
+            start(&group)
             group.addTask {
                 await ShutdownSignal.wait()
                 logger.info("stopping: finishing the reconciles in progress, then stopping model servers")
@@ -151,8 +221,6 @@ struct RunCommand: AsyncParsableCommand {
             await group.next()
             group.cancelAll()
         }
-        try? await router.stop()
-        logger.info("stopped")
     }
 }
 
