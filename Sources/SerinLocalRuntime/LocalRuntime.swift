@@ -115,7 +115,9 @@ public actor LocalRuntime: ModelRuntime {
         (processes[key] ?? [:]).mapValues { process in
             if let failure = process.failure { return WorkloadObservation(isReady: false, hasFailed: true, message: failure) }
             if !process.wantsRunning { return WorkloadObservation(isReady: false, message: "stopped") }
-            let message = process.ready ? nil : process.lastExit.map { "restarting: it \($0)" } ?? "waiting for \(process.deployment.spec.runtime.readinessPath) to answer"
+            let lastLine = process.log.lastLines(1).first.map { "; last output: \($0)" } ?? ""
+            let message = process.ready ? nil : process.lastExit.map { "restarting: it \($0)\(lastLine)" }
+                ?? "waiting for \(process.deployment.spec.runtime.readinessPath) to answer"
             return WorkloadObservation(isReady: process.ready, message: message)
         }
     }

@@ -66,6 +66,15 @@ struct LocalEndToEndTests {
             #expect(await serin.lastEntry(fraud)?.message.contains("command not found: serin-no-such-server") == true)
             #expect(await serin.history(iris).last == "Failed 0 v2")
             #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
+
+            // A version whose model file is missing: the server's own error reaches the ledger.
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "3", command: [
+                Built.modelServer, "--model", "/nonexistent/iris.json", "--port", "{{port}}", "--name", "iris",
+            ]), message: "iris v3")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v3" })
+            let missing = await serin.lastEntry(iris)?.message ?? ""
+            #expect(missing.contains("model file /nonexistent/iris.json does not exist"), "\(missing)")
+            #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
         }
     }
 }
