@@ -20,6 +20,8 @@ struct EventRecorder: Sendable {
         case driftReverted = "DriftReverted"
         case deleted = "Deleted"
         case trafficShifted = "TrafficShifted"
+        /// A rollout transition, named after its phase (`RolloutProgressing`, `RolloutFailed`…).
+        case rollout = "Rollout"
     }
 
     let client: KubeClient
@@ -31,6 +33,10 @@ struct EventRecorder: Sendable {
     static let component = "serin"
 
     func record(_ object: JSONValue, _ reason: Reason, _ message: String, kind: Kind = .normal) async {
+        await record(object, reason: reason.rawValue, message, kind: kind)
+    }
+
+    func record(_ object: JSONValue, reason: String, _ message: String, kind: Kind = .normal) async {
         guard let name = object[path: "metadata", "name"]?.stringValue,
               let namespace = object[path: "metadata", "namespace"]?.stringValue else { return }
         // Seconds: core/v1 timestamps carry no fraction.
@@ -41,7 +47,7 @@ struct EventRecorder: Sendable {
         let event: JSONValue = [
             "metadata": ["generateName": .string(name + "."), "namespace": .string(namespace)],
             "involvedObject": .object(involved),
-            "reason": .string(reason.rawValue),
+            "reason": .string(reason),
             "message": .string(String(message.prefix(1024))),
             "type": .string(kind.rawValue),
             "source": ["component": .string(Self.component)],
@@ -55,7 +61,7 @@ struct EventRecorder: Sendable {
             _ = try await client.create(.events, event, namespace: namespace)
         } catch {
             logger.warning("could not record an Event", metadata: [
-                "object": "\(namespace)/\(name)", "reason": "\(reason.rawValue)", "error": "\(error)"])
+                "object": "\(namespace)/\(name)", "reason": "\(reason)", "error": "\(error)"])
         }
     }
 }

@@ -44,6 +44,7 @@ public final class KubernetesRuntime: ModelRuntime {
     let state = RuntimeState()
     let writer: ObjectWriter
     let router: TrafficRouter
+    let events: EventRecorder
     let logger: Logger
     private let keys: AsyncStream<DeploymentKey>
     private let keySink: AsyncStream<DeploymentKey>.Continuation
@@ -62,6 +63,7 @@ public final class KubernetesRuntime: ModelRuntime {
             Informer(client: client, type: $0, namespace: configuration.namespace, logger: logger)
         }
         let events = EventRecorder(client: client, instance: configuration.instance, now: configuration.now, logger: logger)
+        self.events = events
         writer = ObjectWriter(client: client, events: events, logger: logger)
         router = TrafficRouter(client: client, events: events, logger: logger)
         (keys, keySink) = AsyncStream<DeploymentKey>.makeStream(bufferingPolicy: .bufferingNewest(4_096))

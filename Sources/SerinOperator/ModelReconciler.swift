@@ -88,6 +88,7 @@ public struct ModelReconciler: Sendable {
         } catch {
             throw .ledger(key, error)
         }
+        await runtime.recorded(next)
         var metadata: Logger.Metadata = ["model": "\(key)", "phase": "\(next.phase.rawValue)", "weight": "\(next.canaryWeight)",
                                          "desiredCommit": "\(input.desiredCommit.prefix(12))"]
         if let version = next.rolloutVersion { metadata["version"] = "\(version)" }

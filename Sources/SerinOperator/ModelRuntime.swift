@@ -22,6 +22,14 @@ public protocol ModelRuntime: Sendable {
     /// Models whose workloads changed on their own: became ready, crashed, were edited by someone else. The loop
     /// reconciles each one it hears of; the stream ends when the runtime stops.
     func changes() async -> AsyncStream<DeploymentKey>
+
+    /// A rollout transition was recorded in the ledger; a runtime with its own record of events (Kubernetes Events)
+    /// writes it there too. Best effort: a failure is logged, never thrown.
+    func recorded(_ transition: RolloutStatus) async
+}
+
+extension ModelRuntime {
+    public func recorded(_ transition: RolloutStatus) async {}
 }
 
 /// Measures a rollout's gates: Prometheus queries, webhooks, the router's own counters.

@@ -135,6 +135,17 @@ struct EndToEndTests {
                 })
                 #expect(await route.last == ["\(v1)=100"])
                 #expect(try await harness.get(.deployments, v1)?[path: "spec", "replicas"] == 2)
+
+                // Each transition is an Event on the stable Service too, as kubectl shows it.
+                let events = try await harness.kubectl.succeed(["get", "events", "-n", RuntimeHarness.namespace,
+                                                                "--field-selector", "involvedObject.name=iris", "-o", "json"])
+                let reasons = try JSONValue(parsing: Array(events.utf8))["items"]?.arrayValue?.compactMap { $0["reason"]?.stringValue } ?? []
+                // Listed by name, not time: count them instead. v1: Pending, Promoting, Succeeded; v2: Pending,
+                // RollingBack, Failed.
+                #expect(reasons.filter { $0.hasPrefix("Rollout") }.sorted() ==
+                        ["RolloutFailed", "RolloutPending", "RolloutPending", "RolloutPromoting", "RolloutRollingBack", "RolloutSucceeded"])
+                let failed = try JSONValue(parsing: Array(events.utf8))["items"]?.arrayValue?.last { $0["reason"] == "RolloutFailed" }
+                #expect(failed?["type"] == "Warning")
             }
         }
     }
