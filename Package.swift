@@ -54,6 +54,9 @@ let package = Package(
             ]
         ),
 
+        // Starting child processes (credential plugins, model servers) the one safe way.
+        .target(name: "SerinProcess"),
+
         // HTTP for every adapter (Kubernetes API, Prometheus, webhooks), on libcurl.
         .target(name: "SerinHTTP", dependencies: ["CCurl"]),
 
@@ -63,6 +66,7 @@ let package = Package(
             dependencies: [
                 "SerinCore",
                 "SerinHTTP",
+                "SerinProcess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -128,6 +132,7 @@ let package = Package(
             dependencies: [
                 "SerinCore",
                 "SerinHTTP",
+                "SerinProcess",
                 "SerinOperator",
                 "SerinGates",
                 "SerinRouter",

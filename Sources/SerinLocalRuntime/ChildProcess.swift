@@ -1,14 +1,12 @@
 import Foundation
+import SerinProcess
 #if canImport(Glibc)
 import Glibc
 #endif
 
-// Every POSIX process call of the local runtime lives in this file.
-
-/// A model server process: started with posix_spawn in a process group of its own (so stopping it stops whatever
-/// it started), with an empty signal mask, stdin from /dev/null, stdout and stderr into one pipe that a thread copies
-/// to the version's log, and no other descriptor of Serin's. Reaped by a thread that waits for it, so no zombie is
-/// left; `exitStatus` becomes non-nil once it is gone.
+/// A model server process: started by `ProcessSpawner` in a process group of its own (so stopping it stops whatever
+/// it started), with stdout and stderr into one pipe that a thread copies to the version's log. Reaped by a thread
+/// that waits for it, so no zombie is left; `exitStatus` becomes non-nil once it is gone.
 final class ChildProcess: @unchecked Sendable {
     struct SpawnFailure: Error, CustomStringConvertible {
         var description: String
@@ -39,54 +37,18 @@ final class ChildProcess: @unchecked Sendable {
     /// prints goes to `log`. `onExit` runs on the reaper thread when the process is gone.
     static func spawn(_ command: String, _ arguments: [String], environment: [String: String], directory: String,
                       log: RotatingLogFile, onExit: @escaping @Sendable (Exit) -> Void) throws(SpawnFailure) -> ChildProcess {
-        guard let executable = locate(command, path: environment["PATH"]) else {
-            throw SpawnFailure(description: "command not found: \(command) (searched PATH=\(environment["PATH"] ?? ""))")
-        }
         var output: [Int32] = [-1, -1]
         guard pipe(&output) == 0 else { throw SpawnFailure(description: "pipe: \(String(cString: strerror(errno)))") }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 2)
-        posix_spawn_file_actions_addclose(&actions, output[0])
-        posix_spawn_file_actions_addclose(&actions, output[1])
-        if let closeFrom { _ = closeFrom(&actions, 3) }
-        if let changeDirectory {
-            _ = directory.withCString { changeDirectory(&actions, $0) }
-        }
-
-        let argv = ([command] + arguments).map { strdup($0) }
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") }
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        var result: Int32
-        var attempt = 0
-        repeat {
-            result = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], envp + [nil])
-            attempt += 1
-            if result == ETXTBSY { usleep(20_000) }
-        } while result == ETXTBSY && attempt < 50
-        close(output[1])
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(command, arguments, environment: environment, directory: directory,
+                                           standardOutput: output[1], standardError: output[1], closing: [output[0]])
+        } catch {
             close(output[0])
-            throw SpawnFailure(description: "cannot start \(executable): \(String(cString: strerror(result)))")
+            close(output[1])
+            throw SpawnFailure(description: error.description)
         }
+        close(output[1])
 
         let child = ChildProcess(pid: pid)
         let childPID = pid
@@ -145,17 +107,6 @@ final class ChildProcess: @unchecked Sendable {
         kill(-processGroup, SIGKILL)
     }
 
-    /// The executable a command names: itself when it contains a `/`, else the first executable of that name in
-    /// `path`, as a shell would find it.
-    static func locate(_ command: String, path: String?) -> String? {
-        if command.contains("/") { return access(command, X_OK) == 0 ? command : nil }
-        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: true) {
-            let candidate = "\(directory)/\(command)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
-    }
-
     /// A free TCP port on loopback, chosen by the kernel. Another process could take it before the model server
     /// binds it; the server then exits and is restarted on another port.
     static func freeLoopbackPort() -> Int? {
@@ -176,17 +127,5 @@ final class ChildProcess: @unchecked Sendable {
         }
         guard named == 0 else { return nil }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-
-    /// glibc 2.34's posix_spawn extensions, looked up at run time.
-    private static let closeFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-    private static let changeDirectory: AddChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
-
-    private static func symbol<T>(_ name: String) -> T? {
-        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-        return unsafeBitCast(address, to: T.self)
     }
 }

@@ -121,7 +121,7 @@ struct ExecCredentialTests {
                 _ = try await client.list(.configMaps, namespace: "default")
                 Issue.record("expected an error")
             } catch {
-                #expect("\(error)".contains("the exec credential plugin could not run: cannot start serin-no-such-plugin"))
+                #expect("\(error)".contains("the exec credential plugin could not run: command not found: serin-no-such-plugin"))
                 #expect("\(error)".contains("brew install it"))
             }
         }
