@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SERIN := .build/debug/serin
 
-.PHONY: run test build dependencies clean benchmark
+.PHONY: run test build dependencies python-dependencies clean benchmark
 
 # Serin on this machine: a quickstart repository, model servers as local processes, Serin's router on :8080.
 run: dependencies
@@ -14,7 +14,7 @@ run: dependencies
 # the others of Swift's small cooperative pool on a 2-core machine.
 TEST_MODULES := SerinCoreTests CLibGit2Tests CCurlTests SerinCLITests SerinGitTests KubeEmulatorTests SerinKubeTests SerinGatesTests SerinOperatorTests ReferenceModelServerTests SerinLocalRuntimeTests SerinRouterTests SerinKubeRuntimeTests
 
-test: dependencies
+test: dependencies python-dependencies
 	$(SWIFT) build --build-tests
 	@for module in $(TEST_MODULES); do \
 		echo "== $$module"; \
@@ -26,6 +26,11 @@ build: dependencies
 
 dependencies:
 	@bash scripts/install-dependencies.sh
+
+# .venv with MLServer and scikit-learn, for the MLServer end-to-end test (SerinLocalRuntimeTests); only `make test`
+# needs it.
+python-dependencies:
+	@bash scripts/install-python.sh
 
 clean:
 	rm -rf .build

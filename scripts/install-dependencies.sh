@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Serin needs on Debian 12, and nothing when it is already there.
-# Used by `make run` and `make test` (and, with the argument `benchmark`, by `make benchmark`); safe to run again.
+# Used by `make run` and `make test` (and, with the argument `benchmark`, by `make benchmark`; with `python`, by
+# scripts/install-python.sh when Python or its venv module is missing); safe to run again.
 set -euo pipefail
 
 # git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; openssl makes the tests'
@@ -10,6 +11,10 @@ packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd l
 # nginx is the reference the router benchmark compares with; only `make benchmark` needs it.
 if [ "${1:-}" = "benchmark" ]; then
     packages+=(nginx)
+fi
+# Python with venv (and ensurepip) makes .venv for the MLServer end-to-end test; scripts/install-python.sh asks for it.
+if [ "${1:-}" = "python" ]; then
+    packages=(python3 python3-venv)
 fi
 
 missing=()
