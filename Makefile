@@ -22,7 +22,8 @@ test: dependencies python-dependencies
 	done
 
 build: dependencies
-	$(SWIFT) build --product serin --product serin-model-server
+	$(SWIFT) build --product serin
+	$(SWIFT) build --product serin-model-server
 
 dependencies:
 	@bash scripts/install-dependencies.sh
