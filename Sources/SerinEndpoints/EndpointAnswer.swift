@@ -18,7 +18,7 @@ struct EndpointAnswer: Sendable {
         .json(status, ["error": .string(message)])
     }
 
-    static func webhook(_ outcome: WebhookOutcome, endpoint: WebhookEndpoint) -> EndpointAnswer {
+    static func webhook(_ outcome: WebhookOutcome) -> EndpointAnswer {
         var fields: [String: JSONValue] = ["result": .string(outcome.result.rawValue), "message": .string(outcome.message)]
         if let ref = outcome.push?.ref { fields["ref"] = .string(ref) }
         return .json(HTTPResponseStatus(statusCode: outcome.status), fields)

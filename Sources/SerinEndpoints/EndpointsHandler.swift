@@ -87,9 +87,12 @@ final class EndpointsHandler: ChannelInboundHandler {
             return refuse(.notFound(head.uri), to: head, context: context)
         }
         guard route.allowedMethods.contains(head.method) else {
-            if case .webhook(let endpoint) = route { core.metrics.recordWebhookRequest(endpoint, result: .methodNotAllowed) }
-            return refuse(.methodNotAllowed(head.method, route: route, path: Self.path(of: head.uri)), to: head,
-                          context: context)
+            let answer = EndpointAnswer.methodNotAllowed(head.method, route: route, path: Self.path(of: head.uri))
+            if case .webhook(let endpoint) = route {
+                let outcome = WebhookOutcome(result: .methodNotAllowed, message: "\(endpoint.path) answers POST only")
+                record(outcome, endpoint: endpoint, head: head, context: context)
+            }
+            return refuse(answer, to: head, context: context)
         }
         guard case .webhook(let endpoint) = route else {
             state = .answerAtEnd(head, .route(route), bodyBytes: 0)
@@ -99,7 +102,7 @@ final class EndpointsHandler: ChannelInboundHandler {
         guard receiver.isEnabled else {
             let outcome = receiver.receive(WebhookRequest(headers: [], body: []))
             record(outcome, endpoint: endpoint, head: head, context: context)
-            return refuse(.webhook(outcome, endpoint: endpoint), to: head, context: context)
+            return refuse(.webhook(outcome), to: head, context: context)
         }
         let declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
         if let declaredLength, declaredLength > maximumBodySize {
@@ -186,7 +189,7 @@ final class EndpointsHandler: ChannelInboundHandler {
         let outcome = core.receiver(endpoint).receive(request)
         record(outcome, endpoint: endpoint, head: head, context: context)
         if outcome.triggersSync { core.syncNow() }
-        write(.webhook(outcome, endpoint: endpoint), to: head, keepAlive: head.isKeepAlive, context: context)
+        write(.webhook(outcome), to: head, keepAlive: head.isKeepAlive, context: context)
     }
 
     private func refuseTooLarge(_ head: HTTPRequestHead, endpoint: WebhookEndpoint, declaredLength: Int?,
