@@ -37,6 +37,10 @@ final class EndpointsHandler: ChannelInboundHandler {
     private let core: EndpointsCore
     private var state = State.idle
     private var lingerTask: Scheduled<Void>?
+    /// While draining: whether the refusal was written out, and whether the refused request has ended. The
+    /// connection closes when both are true (closing earlier could drop an answer still queued).
+    private var refusalWritten = false
+    private var refusedRequestEnded = false
 
     init(core: EndpointsCore) {
         self.core = core
@@ -52,6 +56,8 @@ final class EndpointsHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            // After a refusal the connection only drains: a request pipelined behind it is not served.
+            if case .draining = state { return }
             receive(head, context: context)
         case .body(let chunk):
             receive(chunk, context: context)
@@ -154,8 +160,10 @@ final class EndpointsHandler: ChannelInboundHandler {
         case .answerAtEnd(let head, .route(let route), _):
             write(answer(for: route), to: head, keepAlive: head.isKeepAlive, context: context)
         case .draining:
-            // The refused request is over and its answer went out: nothing more will be read here.
-            context.close(promise: nil)
+            // The refused request is over: once its answer is out, nothing more will be read here.
+            state = current
+            refusedRequestEnded = true
+            if refusalWritten { context.close(promise: nil) }
         case .idle:
             break
         }
@@ -216,8 +224,11 @@ final class EndpointsHandler: ChannelInboundHandler {
     /// Answers before the body was read, closes the sending side, and drains for at most `lingerTime`.
     private func refuseEarly(_ answer: EndpointAnswer, to head: HTTPRequestHead, context: ChannelHandlerContext) {
         state = .draining(droppedBytes: 0)
+        refusalWritten = false
+        refusedRequestEnded = false
         writeParts(answer, to: head, keepAlive: false, context: context).assumeIsolated().whenComplete { result in
-            guard case .success = result else { return context.close(promise: nil) }
+            self.refusalWritten = true
+            guard case .success = result, !self.refusedRequestEnded else { return context.close(promise: nil) }
             context.close(mode: .output).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
         }
         lingerTask?.cancel()
