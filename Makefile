@@ -12,7 +12,7 @@ run: dependencies
 
 # One process per test module: suites that block threads (git, kubectl and server child processes) do not starve
 # the others of Swift's small cooperative pool on a 2-core machine.
-TEST_MODULES := SerinCoreTests CLibGit2Tests CCurlTests SerinCLITests SerinGitTests KubeEmulatorTests SerinKubeTests SerinGatesTests SerinOperatorTests ReferenceModelServerTests SerinLocalRuntimeTests SerinRouterTests SerinKubeRuntimeTests
+TEST_MODULES := SerinCoreTests CLibGit2Tests CCurlTests SerinCLITests SerinGitTests KubeEmulatorTests SerinKubeTests SerinGatesTests SerinOperatorTests ReferenceModelServerTests SerinLocalRuntimeTests SerinRouterTests SerinKubeRuntimeTests SerinEndpointsTests
 
 test: dependencies python-dependencies
 	$(SWIFT) build --build-tests

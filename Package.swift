@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SerinKubeRuntime", targets: ["SerinKubeRuntime"]),
         .library(name: "KubeEmulator", targets: ["KubeEmulator"]),
         .library(name: "SerinRouter", targets: ["SerinRouter"]),
+        .library(name: "SerinEndpoints", targets: ["SerinEndpoints"]),
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
         .executable(name: "serin-model-server", targets: ["serin-model-server"]),
     ],
@@ -31,6 +32,9 @@ let package = Package(
         // negotiates h2 there.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        // Operator metrics: recorded through the swift-metrics API, served by swift-prometheus at /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Property-based tests of the spec decoder (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -105,6 +109,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The operator's own HTTP endpoints: webhooks that trigger a Git sync, Prometheus metrics, health and
+        // readiness. Pure verification and parsing, a thin SwiftNIO server.
+        .target(
+            name: "SerinEndpoints",
+            dependencies: [
+                "SerinCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -229,6 +248,21 @@ let package = Package(
             name: "SerinKubeRuntimeTests",
             dependencies: ["SerinKubeRuntime", "SerinOperator", "SerinKube", "SerinGit", "SerinCore", "KubeEmulator",
                            .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SerinEndpointsTests",
+            dependencies: [
+                "SerinEndpoints",
+                "SerinCore",
+                "SerinHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),

@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Readiness from the two facts `serin run` learns as it goes: the first successful Git sync, and the replica's
+/// role. Ready once a sync succeeded and the replica is the leader or a standby (a standby with the desired state
+/// loaded can take over at once); not ready before, with the reason.
+///
+/// Thread-safe; its `readiness` is what `EndpointsServer` calls for every `/readyz`.
+public final class ReadinessTracker: Sendable {
+    private struct State {
+        var synced = false
+        var role: ReplicaRole
+    }
+
+    private let state: Mutex<State>
+
+    /// A tracker that is not ready until `recordSuccessfulSync()`. A single replica starts as `.leader`.
+    public init(role: ReplicaRole = .leader) {
+        state = Mutex(State(role: role))
+    }
+
+    /// A Git sync succeeded (applied a commit or found the branch unchanged). Later failures keep the replica
+    /// ready: it goes on serving the last good state, and the sync metrics say Git is unreachable.
+    public func recordSuccessfulSync() {
+        state.withLock { $0.synced = true }
+    }
+
+    /// The election settled, or changed.
+    public func setRole(_ role: ReplicaRole) {
+        state.withLock { $0.role = role }
+    }
+
+    public var role: ReplicaRole { state.withLock { $0.role } }
+
+    public var readiness: Readiness {
+        state.withLock { state in
+            guard state.synced else {
+                return .notReady(reason: "no Git sync has succeeded yet; the desired state is not known")
+            }
+            switch state.role {
+            case .leader, .standby: return .ready
+            case .undecided: return .notReady(reason: "the leader election has not settled this replica's role yet")
+            }
+        }
+    }
+}
