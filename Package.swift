@@ -141,6 +141,7 @@ let package = Package(
                 "SerinCore",
                 "SerinGit",
                 "SerinGates",
+                "SerinEndpoints",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -202,6 +203,7 @@ let package = Package(
                 "SerinRouter",
                 "SerinKube",
                 "SerinKubeRuntime",
+                "SerinEndpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

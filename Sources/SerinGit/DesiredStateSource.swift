@@ -58,15 +58,17 @@ public actor DesiredStateSource {
 
     /// Syncs now and then again after each delay the schedule gives (the interval with jitter, or an exponential
     /// backoff after failures), or as soon as `trigger()` is called, until the task is cancelled. Every outcome is
-    /// handed to `onOutcome` before the next sync starts.
+    /// handed to `onOutcome`, with how long the sync took, before the next sync starts.
     public func run<C: Clock>(schedule: SyncSchedule = SyncSchedule(), clock: C,
-                              onOutcome: @Sendable (SyncOutcome) async -> Void) async where C.Duration == Duration {
+                              onOutcome: @Sendable (SyncOutcome, Duration) async -> Void) async where C.Duration == Duration {
         var failures = 0
         var draws = SplitMix64(seed: UInt64(truncatingIfNeeded: mirror.path.hashValue))
         while !Task.isCancelled {
+            let started = ContinuousClock.now
             let outcome = await sync()
+            let took = ContinuousClock.now - started
             if case .failed = outcome { failures += 1 } else { failures = 0 }
-            await onOutcome(outcome)
+            await onOutcome(outcome, took)
             let delay = schedule.delay(consecutiveFailures: failures, draw: draws.nextFraction())
             await waitForTrigger(orFor: delay, clock: clock)
         }

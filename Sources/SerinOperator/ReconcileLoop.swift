@@ -1,5 +1,6 @@
 import Logging
 import SerinCore
+import SerinEndpoints
 import SerinGit
 
 /// The operator's loop: Git syncs feed the desired state, changed models go on the work queue, and workers
@@ -27,14 +28,20 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
     private let clock: C
     private let desired = DesiredModels()
     private let logger: Logger
+    /// Where the loop reports what it does, for `/metrics`; nil records nothing.
+    public let metrics: SerinMetrics?
+    /// Told of every successful sync, for `/readyz`.
+    public let readiness: ReadinessTracker?
 
     public init(source: DesiredStateSource, reconciler: ModelReconciler, clock: C, configuration: Configuration = Configuration(),
-                logger: Logger = Logger(label: "serin.operator")) {
+                metrics: SerinMetrics? = nil, readiness: ReadinessTracker? = nil, logger: Logger = Logger(label: "serin.operator")) {
         self.source = source
         self.reconciler = reconciler
         self.clock = clock
         self.configuration = configuration
         self.queue = WorkQueue(clock: clock)
+        self.metrics = metrics
+        self.readiness = readiness
         self.logger = logger
     }
 
@@ -47,8 +54,10 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             group.addTask {
                 for await key in await self.reconciler.runtime.changes() { await self.queue.add(key) }
             }
-            await source.run(schedule: configuration.schedule, clock: clock) { outcome in
+            await source.run(schedule: configuration.schedule, clock: clock) { outcome, took in
+                self.record(outcome, took: took)
                 await self.handle(outcome)
+                self.metrics?.setWorkQueueDepth(await self.queue.depth)
             }
             await queue.shutDown()
         }
@@ -56,6 +65,18 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
 
     /// Triggers an immediate sync (a webhook said the branch moved).
     public func syncNow() { source.trigger() }
+
+    private func record(_ outcome: SyncOutcome, took: Duration) {
+        let result: GitSyncResult
+        switch outcome {
+        case .applied: result = .applied
+        case .unchanged: result = .unchanged
+        case .invalid: result = .invalid
+        case .failed: result = .failed
+        }
+        if result == .applied || result == .unchanged { readiness?.recordSuccessfulSync() }
+        metrics?.recordGitSync(result, duration: took, finishedAt: reconciler.now())
+    }
 
     private func handle(_ outcome: SyncOutcome) async {
         switch outcome {
@@ -101,14 +122,22 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             return
         }
         guard let input = await desired.input(for: key) else { return }
+        let started = ContinuousClock.now
         do throws(ModelReconciler.Failure) {
             let outcome = try await reconciler.reconcile(input)
+            metrics?.recordReconcile(of: key, duration: ContinuousClock.now - started, succeeded: true)
+            if let transition = outcome.transition {
+                metrics?.recordGateResults(transition.gates, of: key)
+                metrics?.recordLedgerCommit()
+            }
+            if let status = await reconciler.ledger.status(of: key) { metrics?.recordRolloutStatus(status) }
             await queue.forget(key)
             if let next = outcome.nextDecisionAt {
                 let wait = next.millisecondsSinceEpoch - reconciler.now().millisecondsSinceEpoch
                 await queue.add(key, after: .milliseconds(max(0, wait)))
             }
         } catch {
+            metrics?.recordReconcile(of: key, duration: ContinuousClock.now - started, succeeded: false)
             let delay = await queue.addAfterFailure(key)
             logger.warning("\(error)", metadata: ["model": "\(key)", "retryIn": "\(delay)"])
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SerinCore
+import SerinEndpoints
 import SerinGates
 import SerinGit
 import SerinKube
@@ -49,6 +50,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Address of the local router that clients call (env SERIN_ROUTER_LISTEN).")
     var routerListen: String = environment["SERIN_ROUTER_LISTEN"] ?? "127.0.0.1:8080"
 
+    @Option(help: "Address of Serin's own endpoints: /hooks/{github,gitlab,generic}, /metrics, /healthz, /readyz (env SERIN_LISTEN).")
+    var listen: String = environment["SERIN_LISTEN"] ?? "127.0.0.1:8081"
+
+    @Option(help: "File holding the webhooks' shared secret (default: env SERIN_WEBHOOK_SECRET; without one, webhooks are off).")
+    var webhookSecretFile: String?
+
     @Option(help: "How often to poll the repository when no webhook says sooner, e.g. 30s (env SERIN_INTERVAL; default 2s for a local path, else 30s).")
     var interval: String?
 
@@ -79,6 +86,9 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard ConsoleLogHandler.Format(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be text or json, not \(logFormat)")
+        }
+        guard RunCommand.address(listen) != nil else {
+            throw ValidationError("--listen must be HOST:PORT, such as 127.0.0.1:8081, not \(listen)")
         }
         guard RunCommand.address(routerListen) != nil else {
             throw ValidationError("--router-listen must be HOST:PORT, such as 127.0.0.1:8080, not \(routerListen)")
@@ -156,15 +166,20 @@ struct RunCommand: AsyncParsableCommand {
         let localRuntime = LocalRuntime(configuration: .init(stateDirectory: state), router: router, logger: Logger(label: "serin.local"))
         let reconciler = ModelReconciler(runtime: localRuntime, gates: RouterGateMeasurer(router: router, checker: checker),
                                          ledger: ledger, now: now, logger: Logger(label: "serin.rollout"))
+        let readiness = ReadinessTracker(role: .leader)
+        let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
                                  configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
-                                 logger: Logger(label: "serin.operator"))
+                                 metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
+        let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
-        logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; metrics at /metrics")
+        logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; its traffic metrics at /metrics")
+        logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
         await runUntilSignalled(logger: logger) { group in
             group.addTask { await localRuntime.run() }
             group.addTask { await loop.run() }
         }
+        await endpoints.stop()
         try? await router.stop()
         logger.info("stopped")
     }
@@ -184,10 +199,14 @@ struct RunCommand: AsyncParsableCommand {
                                             logger: Logger(label: "serin.runtime"))
         let reconciler = ModelReconciler(runtime: kubeRuntime, gates: checker, ledger: ledger, now: now,
                                          logger: Logger(label: "serin.rollout"))
+        let readiness = ReadinessTracker(role: leaderElect ? .undecided : .leader)
+        let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
                                  configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
-                                 logger: Logger(label: "serin.operator"))
+                                 metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
+        let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
+        logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
         logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
         let elector = leaderElect ? LeaderElector(
             client: client,
@@ -198,7 +217,11 @@ struct RunCommand: AsyncParsableCommand {
             group.addTask { await kubeRuntime.run() }
             group.addTask {
                 if let elector {
-                    await elector.run { await loop.run() }
+                    readiness.setRole(.standby)
+                    await elector.run {
+                        readiness.setRole(.leader)
+                        await loop.run()
+                    }
                     // Leadership ended without a shutdown: stop, and let a fresh start contend again (Kubernetes
                     // restarts the container), rather than risk two leaders.
                     if !Task.isCancelled { logger.error("lost the serin-operator lease; stopping") }
@@ -207,7 +230,22 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
         }
+        await endpoints.stop()
         logger.info("stopped")
+    }
+
+    /// Serin's own HTTP endpoints: webhooks that trigger a sync, /metrics, /healthz and /readyz.
+    private func startEndpoints(loop: ReconcileLoop<ContinuousClock>, metrics: SerinMetrics,
+                                readiness: ReadinessTracker) async throws -> EndpointsServer {
+        guard let (host, port) = RunCommand.address(listen) else { throw ValidationError("--listen must be HOST:PORT") }
+        let secrets = WebhookSecretSources.commandLine(secretFile: webhookSecretFile, environment: RunCommand.environment)
+        do {
+            return try await EndpointsServer.start(
+                EndpointsConfiguration(host: host, port: port, branch: branch, webhookSecrets: secrets), metrics: metrics,
+                syncNow: { loop.syncNow() }, readiness: { readiness.readiness }, logger: Logger(label: "serin.endpoints"))
+        } catch {
+            throw OperationFailure(description: "\(error)")
+        }
     }
 
     /// Runs the tasks `start` adds until SIGINT or SIGTERM, then cancels them and waits for them to finish.

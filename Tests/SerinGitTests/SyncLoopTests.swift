@@ -32,7 +32,7 @@ struct SyncLoopTests {
         let source = DesiredStateSource(mirror: try await repository.mirror(), logger: DeploymentsRepository.quiet)
         let outcomes = Outcomes()
         let loop = Task {
-            await source.run(schedule: SyncSchedule(interval: .seconds(3_600)), clock: ContinuousClock()) { await outcomes.append($0) }
+            await source.run(schedule: SyncSchedule(interval: .seconds(3_600)), clock: ContinuousClock()) { outcome, _ in await outcomes.append(outcome) }
         }
         return (repository, source, outcomes, loop)
     }
