@@ -268,7 +268,10 @@ let package = Package(
         ),
         .testTarget(name: "CLibGit2Tests", dependencies: ["CLibGit2"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
-        .testTarget(name: "SerinCLITests", dependencies: ["serin"]),
+        .testTarget(
+            name: "SerinCLITests",
+            dependencies: ["serin", "serin-model-server", "SerinHTTP", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "serin-model-server", "SerinCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+import SerinHTTP
+import Testing
+
+/// `serin run --runtime local` end to end, as a user runs it: the built binary on a Git repository, a model server
+/// started from the deployment's command, a signed GitHub webhook that triggers a sync, SIGTERM to stop.
+@Suite("serin run")
+struct RunCommandTests {
+    static let secret = "hook-secret-5f1c3e"
+
+    /// The running `serin run`, its log in a file that the test reads as it grows.
+    final class RunningSerin {
+        let process = Process()
+        let log: URL
+
+        init(arguments: [String], environment: [String: String], log: URL) throws {
+            self.log = log
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = ValidateCommandTests.executable
+            process.arguments = arguments
+            process.environment = environment
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardError = handle
+            process.standardOutput = handle
+            try process.run()
+        }
+
+        var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        /// Waits until the log has a line containing `needle`; returns that line.
+        func line(containing needle: String, within limit: Duration = .seconds(60)) async -> String? {
+            let deadline = ContinuousClock.now + limit
+            while ContinuousClock.now < deadline {
+                if let line = text.split(separator: "\n").first(where: { $0.contains(needle) }) { return String(line) }
+                if !process.isRunning { break }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return text.split(separator: "\n").first(where: { $0.contains(needle) }).map(String.init)
+        }
+
+        func port(after prefix: String) async -> Int? {
+            guard let line = await line(containing: prefix), let range = line.range(of: prefix) else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+
+        deinit { if process.isRunning { process.terminate() } }
+    }
+
+    static func document(version: String) -> String {
+        """
+        apiVersion: serin.dev/v1alpha1
+        kind: ModelDeployment
+        metadata: {name: iris, namespace: ml}
+        spec:
+          model: {name: iris, version: "\(version)", uri: "file://\(ValidateCommandTests.repositoryRoot.path)/examples/quickstart/models/iris-linear.json"}
+          runtime:
+            command: [serin-model-server, --model, "{{model.uri}}", --port, "{{port}}", --name, "{{model.name}}", --version, "{{model.version}}"]
+          rollout:
+            steps: [50, 100]
+            interval: 1s
+            gates: []
+
+        """
+    }
+
+    func post(_ url: String, body: String, headers: [String: String]) async throws -> (Int, String) {
+        let response = try await HTTPTransport.send(HTTPRequest(method: "POST", url: url, headers: headers.map { "\($0.key): \($0.value)" },
+                                                                body: Array(body.utf8), timeout: .seconds(10)))
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
+    @Test func aCommitAnnouncedByASignedWebhookIsRolledOutAndStoppingLeavesNoServerBehind() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        let secretFile = repository.root.appendingPathComponent("secret")
+        try Data(Self.secret.utf8).write(to: secretFile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile.path)
+        let state = repository.root.appendingPathComponent("state")
+        let binaries = ValidateCommandTests.executable.deletingLastPathComponent().path
+        let serin = try RunningSerin(
+            arguments: ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
+                        "--router-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--interval", "1h",
+                        "--webhook-secret-file", secretFile.path],
+            environment: ["PATH": "\(binaries):/usr/bin:/bin", "HOME": repository.root.path],
+            log: repository.root.appendingPathComponent("serin.log"))
+
+        #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
+        let router = try #require(await serin.port(after: "router listening on http://127.0.0.1:"))
+        let endpoints = try #require(await serin.port(after: "Serin's endpoints on http://127.0.0.1:"))
+        let (status, answer) = try await post("http://127.0.0.1:\(router)/v2/models/iris/infer",
+                                              body: #"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#,
+                                              headers: ["Content-Type": "application/json"])
+        #expect(status == 200)
+        #expect(answer.contains(#""model_version":"1""#))
+
+        // The poll interval is an hour: only the webhook can make Serin see v2 this soon.
+        try Data(Self.document(version: "2").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("iris v2")
+        let push = #"{"ref":"refs/heads/main"}"#
+        let unsigned = try await post("http://127.0.0.1:\(endpoints)/hooks/github", body: push,
+                                      headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + String(repeating: "0", count: 64)])
+        #expect(unsigned.0 == 401)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(push.utf8), using: SymmetricKey(data: Data(Self.secret.utf8)))
+        let signature = mac.map { String(format: "%02x", $0) }.joined()
+        let signed = try await post("http://127.0.0.1:\(endpoints)/hooks/github", body: push,
+                                    headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + signature, "Content-Type": "application/json"])
+        #expect(signed.0 == 202, "\(signed.1)")
+        #expect(await serin.line(containing: "v2 is the stable version") != nil, "\(serin.text)")
+
+        let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent("processes.json"))) as? [String: Any]
+        let pids = ((recorded?["processes"] as? [[String: Any]]) ?? []).compactMap { ($0["pid"] as? NSNumber)?.int32Value }
+        #expect(!pids.isEmpty)
+        serin.process.terminate()
+        serin.process.waitUntilExit()
+        #expect(serin.process.terminationStatus == 0)
+        for pid in pids { #expect(kill(-pid, 0) != 0, "model server group \(pid) outlived serin") }
+        // The whole run's log: the secret never appears.
+        #expect(!serin.text.contains(Self.secret))
+        let ledger = try repository.git("log", "--format=%s", "serin/status")
+        #expect(ledger.split(separator: "\n").first == "ml/iris: Succeeded 100% (v2)")
+    }
+}
