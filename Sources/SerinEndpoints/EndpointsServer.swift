@@ -64,10 +64,13 @@ public final class EndpointsServer: Sendable {
         guard !configuration.branch.isEmpty else { throw .emptyBranch }
         guard configuration.maximumBodySize > 0 else { throw .invalidBodyLimit(configuration.maximumBodySize) }
         let secrets = try configuration.webhookSecrets.load(environment: environment)
+        // One warning per file, however many endpoints share it.
+        var warned: [String] = []
         for endpoint in WebhookEndpoint.allCases {
-            if let source = configuration.webhookSecrets[endpoint], source.isReadableByOthers() {
+            if let source = configuration.webhookSecrets[endpoint], source.isReadableByOthers(), !warned.contains("\(source)") {
+                warned.append("\(source)")
                 logger.warning("the webhook secret file can be read by every user of this machine; chmod 600 it",
-                               metadata: ["endpoint": "\(endpoint.path)", "source": "\(source)"])
+                               metadata: ["source": "\(source)"])
             }
         }
         let core = EndpointsCore(configuration: configuration, secrets: secrets, metrics: metrics, syncNow: syncNow,
