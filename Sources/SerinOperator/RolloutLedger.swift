@@ -31,6 +31,11 @@ public actor RolloutLedger {
     /// Every model the ledger knows, including Removed and Failed ones.
     public var keys: Set<DeploymentKey> { Set(statuses.keys) }
 
+    /// Pushes ledger commits an earlier failed push left queued: called on shutdown, so nothing recorded is lost.
+    public func flush() async throws(GitError) {
+        try await writer.flush()
+    }
+
     /// Commits the transition and pushes it; the status is held only once that succeeded.
     public func record(_ status: RolloutStatus) async throws(GitError) {
         _ = try await writer.write(LedgerRecord(status: status))

@@ -181,6 +181,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         await endpoints.stop()
         try? await router.stop()
+        await flush(ledger, logger: logger)
         logger.info("stopped")
     }
 
@@ -231,7 +232,17 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         await endpoints.stop()
+        await flush(ledger, logger: logger)
         logger.info("stopped")
+    }
+
+    /// Pushes any ledger commit a failed push left behind, so a shutdown loses no transition.
+    private func flush(_ ledger: RolloutLedger, logger: Logger) async {
+        do {
+            try await ledger.flush()
+        } catch {
+            logger.error("ledger commits could not be pushed before stopping; they stay in the mirror and go out with the next transition", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Serin's own HTTP endpoints: webhooks that trigger a sync, /metrics, /healthz and /readyz.

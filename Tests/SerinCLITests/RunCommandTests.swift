@@ -121,4 +121,29 @@ struct RunCommandTests {
         let ledger = try repository.git("log", "--format=%s", "serin/status")
         #expect(ledger.split(separator: "\n").first == "ml/iris: Succeeded 100% (v2)")
     }
+
+    @Test func aRouterAddressAlreadyInUseIsAClearErrorAtStart() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        // Hold a port, then ask serin to listen on it.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) } }
+        _ = listen(holder, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let outcome = try ValidateCommandTests().serin(["run", "--runtime", "local", "--repo", repository.path,
+                                                        "--state-dir", repository.root.appendingPathComponent("state").path,
+                                                        "--router-listen", "127.0.0.1:\(port)", "--listen", "127.0.0.1:0"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("127.0.0.1:\(port)"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("Address already in use"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("choose another address or port"), "\(outcome.stderr)")
+    }
 }
