@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
     var interval: String?
 
     @Option(help: "Prometheus base URL for prometheus gates and non-router metric sources (env SERIN_PROMETHEUS_URL).")
-    var prometheusUrl: String? = environment["SERIN_PROMETHEUS_URL"]
+    var prometheusUrl: String?
 
     @Option(help: "Kubernetes runtime: the kubeconfig to use outside a cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config).")
     var kubeconfig: String?
@@ -69,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
     var context: String?
 
     @Option(help: "Kubernetes runtime: the one namespace Serin manages (env SERIN_NAMESPACE; default: every namespace).")
-    var namespace: String? = environment["SERIN_NAMESPACE"]
+    var namespace: String?
 
     @Flag(help: "Kubernetes runtime: reconcile only while holding the Lease serin-operator, so replicas stand by (env SERIN_LEADER_ELECT=true).")
     var leaderElect = environment["SERIN_LEADER_ELECT"] == "true"
@@ -137,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
             writer: LedgerWriter(mirror: mirror, configuration: .init(branch: statusBranch), logger: Logger(label: "serin.ledger")),
             reader: LedgerReader(mirror: mirror, branch: statusBranch, logger: Logger(label: "serin.ledger")),
             logger: Logger(label: "serin.ledger"))
-        let metrics = prometheusUrl.map {
+        let metrics = (prometheusUrl ?? RunCommand.environment["SERIN_PROMETHEUS_URL"]).map {
             PrometheusClient(configuration: PrometheusConfiguration(url: $0), logger: Logger(label: "serin.gates"))
         }
         let checker = GateChecker(metrics: metrics, webhooks: WebhookClient(logger: Logger(label: "serin.gates")),
@@ -196,6 +196,7 @@ struct RunCommand: AsyncParsableCommand {
             throw OperationFailure(description: "\(error)")
         }
         let client = KubeClient(configuration: configuration, logger: Logger(label: "serin.kube"))
+        let namespace = self.namespace ?? RunCommand.environment["SERIN_NAMESPACE"]
         let kubeRuntime = KubernetesRuntime(client: client, configuration: .init(namespace: namespace),
                                             logger: Logger(label: "serin.runtime"))
         let reconciler = ModelReconciler(runtime: kubeRuntime, gates: checker, ledger: ledger, now: now,
