@@ -71,6 +71,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Kubernetes runtime: the one namespace Serin manages (env SERIN_NAMESPACE; default: every namespace).")
     var namespace: String?
 
+    @Option(help: "Kubernetes runtime: the metrics source (istio, mlserver or torchserve) for gates whose spec names none, since Serin's router does not run there (env SERIN_DEFAULT_METRICS_SOURCE).")
+    var defaultMetricsSource: String?
+
     @Flag(help: "Kubernetes runtime: reconcile only while holding the Lease serin-operator, so replicas stand by (env SERIN_LEADER_ELECT=true).")
     var leaderElect = environment["SERIN_LEADER_ELECT"] == "true"
 
@@ -97,6 +100,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if let name = defaultMetricsSource ?? RunCommand.environment["SERIN_DEFAULT_METRICS_SOURCE"],
+           KubernetesGateMeasurer.names[name] == nil {
+            throw ValidationError("--default-metrics-source must be one of \(KubernetesGateMeasurer.names.keys.sorted().joined(separator: ", ")), not \(name)")
+        }
     }
 
     static func address(_ text: String) -> (host: String, port: Int)? {
@@ -199,7 +206,9 @@ struct RunCommand: AsyncParsableCommand {
         let namespace = self.namespace ?? RunCommand.environment["SERIN_NAMESPACE"]
         let kubeRuntime = KubernetesRuntime(client: client, configuration: .init(namespace: namespace),
                                             logger: Logger(label: "serin.runtime"))
-        let reconciler = ModelReconciler(runtime: kubeRuntime, gates: checker, ledger: ledger, now: now,
+        let replacement = (defaultMetricsSource ?? RunCommand.environment["SERIN_DEFAULT_METRICS_SOURCE"]).flatMap { KubernetesGateMeasurer.names[$0] }
+        let reconciler = ModelReconciler(runtime: kubeRuntime, gates: KubernetesGateMeasurer(checker: checker, replacement: replacement),
+                                         ledger: ledger, now: now,
                                          logger: Logger(label: "serin.rollout"))
         let readiness = ReadinessTracker(role: leaderElect ? .undecided : .leader)
         let metrics = SerinMetrics()
