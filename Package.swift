@@ -35,6 +35,8 @@ let package = Package(
         // Operator metrics: recorded through the swift-metrics API, served by swift-prometheus at /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Graceful shutdown of `serin run`: SIGTERM/SIGINT stop the loop first, then the runtime.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Property-based tests of the spec decoder (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -206,6 +208,7 @@ let package = Package(
                 "SerinEndpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

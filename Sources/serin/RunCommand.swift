@@ -10,6 +10,7 @@ import SerinKubeRuntime
 import SerinLocalRuntime
 import SerinOperator
 import SerinRouter
+import ServiceLifecycle
 
 /// `serin run`: the operator. Watches the repository, reconciles every ModelDeployment with the runtime, rolls new
 /// versions out as canaries and records each transition on the status branch. Every option can also come from an
@@ -182,10 +183,11 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
         logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; its traffic metrics at /metrics")
         logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
-        await runUntilSignalled(logger: logger) { group in
-            group.addTask { await localRuntime.run() }
-            group.addTask { await loop.run() }
-        }
+        // Shut down in reverse: the loop stops taking work first, then the runtime stops the model servers.
+        await runUntilSignalled(logger: logger, services: [
+            ("local runtime", { await localRuntime.run() }),
+            ("operator loop", { await loop.run() }),
+        ])
         await endpoints.stop()
         try? await router.stop()
         await flush(ledger, logger: logger)
@@ -223,10 +225,10 @@ struct RunCommand: AsyncParsableCommand {
             client: client,
             configuration: .init(leaseName: "serin-operator", namespace: namespace ?? configuration.namespace),
             logger: Logger(label: "serin.leader")) : nil
-        await runUntilSignalled(logger: logger) { group in
-            // Informers run on standbys too, so a new leader starts with warm caches.
-            group.addTask { await kubeRuntime.run() }
-            group.addTask {
+        // Informers run on standbys too, so a new leader starts with warm caches; the loop stops first on shutdown.
+        await runUntilSignalled(logger: logger, services: [
+            ("kubernetes runtime", { await kubeRuntime.run() }),
+            ("operator loop", {
                 if let elector {
                     readiness.setRole(.standby)
                     await elector.run {
@@ -239,8 +241,8 @@ struct RunCommand: AsyncParsableCommand {
                 } else {
                     await loop.run()
                 }
-            }
-        }
+            }),
+        ])
         await endpoints.stop()
         await flush(ledger, logger: logger)
         logger.info("stopped")
@@ -269,50 +271,38 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs the tasks `start` adds until SIGINT or SIGTERM, then cancels them and waits for them to finish.
-    private func runUntilSignalled(logger: Logger, _ start: (inout TaskGroup<Void>) -> Void) async {
-        await withTaskGroup(of: Void.self) { group in
-            start(&group)
-            group.addTask {
-                await ShutdownSignal.wait()
-                logger.info("stopping: finishing the reconciles in progress, then stopping model servers")
-            }
-            await group.next()
-            group.cancelAll()
+    /// Runs `services` in a ServiceLifecycle group until SIGINT or SIGTERM, then shuts them down gracefully in reverse
+    /// order: each returns once its work is finished or safely abandoned.
+    private func runUntilSignalled(logger: Logger, services: [(name: String, run: @Sendable () async -> Void)]) async {
+        let configurations = services.map { service in
+            ServiceGroupConfiguration.ServiceConfiguration(service: GracefulTask(name: service.name, body: service.run, logger: logger))
+        }
+        var configuration = ServiceGroupConfiguration(services: configurations, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(60)
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
     }
 }
 
-/// SIGINT and SIGTERM, turned into an awaitable event so shutdown runs through structured cancellation.
-enum ShutdownSignal {
-    static func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let state = SignalState(continuation: continuation)
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { state.fire() }
-                source.resume()
-                state.keep(source)
-            }
-        }
-    }
+/// A long-running part of `serin run` as a ServiceLifecycle service: graceful shutdown cancels its body, which
+/// finishes or safely abandons its work and returns.
+struct GracefulTask: Service, CustomStringConvertible {
+    let name: String
+    let body: @Sendable () async -> Void
+    let logger: Logger
 
-    private final class SignalState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: CheckedContinuation<Void, Never>?
-        private var sources: [any DispatchSourceSignal] = []
+    var description: String { name }
 
-        init(continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
-
-        func keep(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
-
-        func fire() {
-            let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
-                defer { continuation = nil }
-                return continuation
-            }
-            waiting?.resume()
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await cancelWhenGracefulShutdown { await body() }
+        } onGracefulShutdown: {
+            logger.info("stopping the \(name)")
         }
     }
 }
+
