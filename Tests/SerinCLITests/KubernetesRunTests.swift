@@ -316,6 +316,9 @@ struct KubernetesRunTests {
         let leader = leaders[0]
         let standby = leader === a ? b : a
         #expect(world.transitions(of: "v1").count == Set(world.transitions(of: "v1")).count, "\(world.transitions(of: "v1"))")
+        // The standby watches but never writes: every object and ledger entry so far is the leader's.
+        #expect(!standby.text.contains("object=Deployment") && !standby.text.contains("phase="), "\(standby.text)")
+        #expect(leader.text.contains("object=Deployment ml/iris-1-"), "\(leader.text)")
 
         try world.write(version: "2")
         try world.repository.commit("iris v2")
