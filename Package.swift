@@ -273,7 +273,7 @@ let package = Package(
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(
             name: "SerinCLITests",
-            dependencies: ["serin", "serin-model-server", "SerinHTTP", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["serin", "serin-model-server", "kube-emulator", "SerinHTTP", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "serin-model-server", "SerinCore"]),
     ],
