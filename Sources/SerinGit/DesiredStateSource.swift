@@ -125,12 +125,12 @@ public actor DesiredStateSource {
             var forcePushed = false
             if let previousCommit { forcePushed = try !repository.isDescendant(tip, of: previousCommit) }
             let tree = try repository.commit(tip).tree
-            guard let rootTree = try repository.subtree(tree, at: root) else {
-                return TreeReading(rootTree: nil, forcePushed: forcePushed, deleted: [])
-            }
             var approvalPaths: [String] = []
             if let approvalsTree = try repository.subtree(tree, at: Approvals.directory) {
                 approvalPaths = try repository.files(in: approvalsTree).keys.sorted()
+            }
+            guard let rootTree = try repository.subtree(tree, at: root) else {
+                return TreeReading(rootTree: nil, forcePushed: forcePushed, deleted: [], approvals: Approvals(paths: approvalPaths))
             }
             var changed: [String: ObjectID] = [:]
             var deleted: [String] = []
@@ -153,6 +153,19 @@ public actor DesiredStateSource {
                                approvals: Approvals(paths: approvalPaths))
         }
 
+        if reading.rootTree == nil, previousRoot != nil {
+            // Git keeps no empty directories: the root existed at the last applied commit, so this commit removed its
+            // last file. That is a deliberate removal of every model, not a misconfigured path.
+            assembly = DesiredStateAssembly()
+            syncedCommit = tip
+            syncedRoot = nil
+            let snapshot = DesiredSnapshot(commit: tip, decoding: assembly.decoding, parsedFiles: 0, fileCount: 0,
+                                           approvals: reading.approvals)
+            lastGood = snapshot
+            logger.warning("the deployments directory is gone at this commit: every model it held is removed",
+                           metadata: ["commit": "\(tip.short)", "root": "\(root)"])
+            return .applied(snapshot, forcePushed: reading.forcePushed)
+        }
         guard let rootTree = reading.rootTree else {
             let message = root.isEmpty ? "the commit has no files" : "the commit has no \(root)/ directory"
             let diagnostic = Diagnostic(file: root.isEmpty ? "." : root, mark: SourceMark(line: 1, column: 1), message: message,

@@ -142,6 +142,28 @@ struct DesiredStateSourceTests {
         #expect(diagnostics.map(\.summary) == ["the commit has no deploymnets/ directory; check the branch and the deployments path; nothing is applied from this commit"])
     }
 
+    @Test func removingTheLastManifestEmptiesTheDesiredStateInsteadOfBeingRefused() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("v1")
+        let source = try await source(for: repository)
+        #expect(await source.sync().desired?.decoding.state.entries.count == 1)
+        // Git keeps no empty directory: deleting the last file deletes deployments/ too.
+        try repository.remove("deployments/iris.yaml")
+        try repository.write("README.md", "nothing deployed")
+        let commit = try repository.commitAndPush("remove the last model")
+        guard case .applied(let snapshot, _) = await source.sync() else {
+            Issue.record("expected the removal to apply")
+            return
+        }
+        #expect(snapshot.commit.hex == commit)
+        #expect(snapshot.decoding.state.entries.isEmpty)
+        // A model added back later is read again from scratch.
+        try repository.write("deployments/fraud.yaml", DeploymentsRepository.deployment("fraud"))
+        try repository.commitAndPush("deploy fraud")
+        #expect(await source.sync().desired?.decoding.state.deployments.map(\.metadata.name) == ["fraud"])
+    }
+
     @Test func anUnreachableRemoteFailsClearlyAndKeepsTheLastGoodState() async throws {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
