@@ -219,7 +219,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore"]),
+        // Process and server helpers shared by the test targets (not shipped): child processes in their own
+        // process group, loopback ports, temporary directories.
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore", "TestSupport"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
         .testTarget(
             name: "SerinGatesTests",
@@ -227,6 +230,7 @@ let package = Package(
                 "SerinGates",
                 "SerinCore",
                 "SerinHTTP",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -3,6 +3,7 @@ import Foundation
 import SerinCore
 import SerinGates
 import Testing
+import TestSupport
 
 /// Webhook gates against loopback HTTP receivers.
 @Suite("Webhook gates against a loopback receiver")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SerinGit
+import TestSupport
 
 /// A bare "remote" repository of desired state with a work tree to change it through the git CLI, as a user merging
 /// pull requests would, reached by path: a `BareRepositoryFixture` with no server in front of it.

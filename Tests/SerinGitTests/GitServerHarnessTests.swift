@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The loopback Git servers of the test harness, exercised with the git CLI only:
 /// they serve clones and pushes, enforce their authentication, and leave nothing behind.

@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A small HTTP/1.1 server on 127.0.0.1 for tests: the metrics exporter Prometheus scrapes and the webhook

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SerinGates
+import TestSupport
 
 /// A real Prometheus (Debian's `prometheus` package, /usr/bin/prometheus) on a free loopback port, scraping a
 /// `MetricsExporter` every second, with its TSDB in a temporary directory. One per test: `stop()` in a `defer`

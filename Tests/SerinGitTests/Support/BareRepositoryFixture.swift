@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A bare repository on disk (served by a harness server), plus a scratch work tree to seed it with commits.
 ///
@@ -26,7 +27,7 @@ struct BareRepositoryFixture: Sendable {
         try RepositoryName.validate(name)
         let path = root.appendingPathComponent("\(name).git", isDirectory: true)
         guard !FileManager.default.fileExists(atPath: path.path) else {
-            throw GitServerHarnessError("a repository already exists at \(path.path)")
+            throw HarnessError("a repository already exists at \(path.path)")
         }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try git.run(["init", "--quiet", "--bare", "--initial-branch=\(initialBranch)", path.path])

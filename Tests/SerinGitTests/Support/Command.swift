@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// What a finished command printed, and how it ended.
 struct CommandOutput: Sendable {
@@ -86,7 +87,7 @@ private final class CaptureFile {
         // Not inherited by other children (a file, unlike a pipe, would do no harm if it were).
         if descriptor >= 0 { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         guard descriptor >= 0 else {
-            throw GitServerHarnessError("cannot create a file for command output: \(String(cString: strerror(errno)))")
+            throw HarnessError("cannot create a file for command output: \(String(cString: strerror(errno)))")
         }
         template.withUnsafeBufferPointer { buffer in
             if let baseAddress = buffer.baseAddress {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// `git daemon` on 127.0.0.1, serving every bare repository in its `repositoriesRoot` over git://,
 /// pushes included (`--export-all --enable=receive-pack --base-path=<root> --reuseaddr`), without authentication.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// What every loopback Git server of the harness offers.
 ///
@@ -52,7 +53,7 @@ enum RepositoryName {
     static func validate(_ name: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         guard !name.isEmpty, !name.hasPrefix("."), name.allSatisfy({ allowed.contains($0) }) else {
-            throw GitServerHarnessError("repository name \"\(name)\" is not one plain path segment")
+            throw HarnessError("repository name \"\(name)\" is not one plain path segment")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A raw HTTP/1.0 GET over a loopback socket, to check status codes (401 and the like) without an HTTP library.
 enum LoopbackHTTP {
@@ -25,7 +26,7 @@ enum LoopbackHTTP {
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw GitServerHarnessError("send to \(LoopbackPort.host):\(port) failed") }
+            guard count > 0 else { throw HarnessError("send to \(LoopbackPort.host):\(port) failed") }
             sent += count
         }
 
@@ -41,7 +42,7 @@ enum LoopbackHTTP {
         let statusLine = head.components(separatedBy: "\r\n").first ?? ""
         let fields = statusLine.split(separator: " ")
         guard fields.count >= 2, fields[0].hasPrefix("HTTP/"), let status = Int(fields[1]) else {
-            throw GitServerHarnessError("no HTTP status line from \(LoopbackPort.host):\(port)\(path): \(text.prefix(200))")
+            throw HarnessError("no HTTP status line from \(LoopbackPort.host):\(port)\(path): \(text.prefix(200))")
         }
         return Response(status: status, head: head)
     }

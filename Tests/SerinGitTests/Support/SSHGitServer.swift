@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 /// Debian's OpenSSH server on 127.0.0.1 (`sshd -D -e -f <config>`, not a daemon), for Git over ssh://.
 ///
@@ -165,7 +166,7 @@ final class SSHGitServer: GitServer {
             .split(separator: "\n")
             .first { $0.hasPrefix("|1|") }
         guard let hashed else {
-            throw GitServerHarnessError("ssh-keygen -H did not hash \(file.path)")
+            throw HarnessError("ssh-keygen -H did not hash \(file.path)")
         }
         return String(hashed)
     }
@@ -238,7 +239,7 @@ final class SSHGitServer: GitServer {
 
     private static func currentUserName() throws -> String {
         guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else {
-            throw GitServerHarnessError("cannot find the name of user \(getuid())")
+            throw HarnessError("cannot find the name of user \(getuid())")
         }
         return String(cString: name)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The key types the harness generates with ssh-keygen.
 enum SSHKeyType: String, Sendable, CaseIterable {
@@ -48,7 +49,7 @@ struct SSHKeyPair: Sendable {
         let line = try String(contentsOf: publicKey, encoding: .utf8)
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count >= 2, fields[0] == type.algorithm else {
-            throw GitServerHarnessError("unexpected public key from ssh-keygen in \(publicKey.path): \(line)")
+            throw HarnessError("unexpected public key from ssh-keygen in \(publicKey.path): \(line)")
         }
         return SSHKeyPair(type: type, privateKey: privateKey, publicKey: publicKey, publicKeyEntry: "\(fields[0]) \(fields[1])")
     }
@@ -60,7 +61,7 @@ struct SSHKeyPair: Sendable {
             environment: Command.plainEnvironment(home: publicKey.deletingLastPathComponent()))
         let fields = output.split(separator: " ")
         guard fields.count >= 2, fields[1].hasPrefix("SHA256:") else {
-            throw GitServerHarnessError("unexpected fingerprint from ssh-keygen: \(output)")
+            throw HarnessError("unexpected fingerprint from ssh-keygen: \(output)")
         }
         return String(fields[1])
     }

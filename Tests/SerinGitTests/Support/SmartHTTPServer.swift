@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Debian's lighttpd on 127.0.0.1 running `git http-backend` as CGI under `/git/`, behind HTTP basic
 /// authentication (mod_auth with a plain user file the harness writes). Pushes work for the authenticated user
@@ -60,7 +61,7 @@ final class SmartHTTPServer: GitServer {
         guard !username.isEmpty, !username.contains(":"),
             !(username + password).contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\"" })
         else {
-            throw GitServerHarnessError("the user file cannot hold the username \"\(username)\" with that password")
+            throw HarnessError("the user file cannot hold the username \"\(username)\" with that password")
         }
         let directory = try TemporaryDirectory(prefix: "serin-smart-http")
         let repositoriesRoot = try directory.subdirectory("repos")

@@ -2,10 +2,10 @@ import Foundation
 
 /// A fresh directory under the system temporary directory, made with mkdtemp (mode 0700, unique name),
 /// removed by `remove()` or, as a safety net, when the last reference goes away.
-final class TemporaryDirectory: Sendable {
-    let url: URL
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init(prefix: String) throws {
+    public init(prefix: String) throws {
         let base = FileManager.default.temporaryDirectory.path
         var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { buffer -> Bool in
@@ -22,14 +22,14 @@ final class TemporaryDirectory: Sendable {
     }
 
     /// Makes (with intermediate directories) and returns a subdirectory.
-    func subdirectory(_ name: String) throws -> URL {
+    public func subdirectory(_ name: String) throws -> URL {
         let directory = url.appendingPathComponent(name, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
 
     /// Removes the directory and everything in it. Safe to call more than once.
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(at: url)
     }
 

@@ -1,15 +1,5 @@
 import Foundation
 
-/// A failure of the Git server test harness itself: a server that did not start, a helper tool that failed.
-/// The description says what went wrong and carries the server's log when there is one.
-struct GitServerHarnessError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
-    }
-}
-
 /// A command that ran and did not succeed: a non-zero exit status, a signal, or a timeout.
 /// Tests that expect a failure read `standardError` (e.g. "Authentication failed").
 struct CommandFailure: Error, CustomStringConvertible {

@@ -1,17 +1,17 @@
 import Foundation
 import Synchronization
 
-/// One long-running server process (git daemon, lighttpd, sshd), a `ChildProcess` leading its own process
+/// One long-running server process (here: prometheus), a `ChildProcess` leading its own process
 /// group, its stdout and stderr appended to a log file.
 ///
 /// `stop()` ends the server and everything it forked: it gives the server's children (serving a client that has
 /// just finished) a moment to exit by themselves, then terminates what is left deepest first, so that no zombie
 /// is left to an init that does not reap, then the server (SIGTERM, SIGKILL if needed). `deinit` calls `stop()`
 /// as a safety net.
-final class ServerProcess: Sendable {
-    let name: String
-    let logFile: URL
-    let processIdentifier: pid_t
+public final class ServerProcess: Sendable {
+    public let name: String
+    public let logFile: URL
+    public let processIdentifier: pid_t
     private let child: Mutex<ChildProcess?>
 
     private init(name: String, logFile: URL, child: ChildProcess) {
@@ -22,7 +22,7 @@ final class ServerProcess: Sendable {
     }
 
     /// Starts the server; it has not necessarily started listening yet (see `waitUntilAccepting`).
-    static func launch(
+    public static func launch(
         name: String,
         executable: String,
         arguments: [String],
@@ -31,7 +31,7 @@ final class ServerProcess: Sendable {
     ) throws -> ServerProcess {
         let log = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard log >= 0 else {
-            throw GitServerHarnessError("\(name): cannot open the log file \(logFile.path): \(String(cString: strerror(errno)))")
+            throw HarnessError("\(name): cannot open the log file \(logFile.path): \(String(cString: strerror(errno)))")
         }
         defer { close(log) }
         let child = try ChildProcess.spawn(
@@ -40,15 +40,15 @@ final class ServerProcess: Sendable {
     }
 
     /// What the server wrote to stdout and stderr so far.
-    var log: String {
+    public var log: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         child.withLock { $0?.isRunning ?? false }
     }
 
-    enum Readiness {
+    public enum Readiness {
         case accepting
         /// The server exited before accepting connections; the log says why.
         case exited(log: String)
@@ -56,7 +56,7 @@ final class ServerProcess: Sendable {
 
     /// Polls until 127.0.0.1:port accepts a TCP connection while the server runs.
     /// Throws (with the server's log) when the timeout passes first.
-    func waitUntilAccepting(port: UInt16, timeout: Duration = .seconds(10)) async throws -> Readiness {
+    public func waitUntilAccepting(port: UInt16, timeout: Duration = .seconds(10)) async throws -> Readiness {
         let deadline = ContinuousClock.now + timeout
         while true {
             guard isRunning else {
@@ -68,7 +68,7 @@ final class ServerProcess: Sendable {
             guard ContinuousClock.now < deadline else {
                 let lastWords = log
                 stop()
-                throw GitServerHarnessError(
+                throw HarnessError(
                     "\(name) did not accept connections on \(LoopbackPort.host):\(port) within \(timeout); its log:\n\(lastWords)"
                 )
             }
@@ -77,7 +77,7 @@ final class ServerProcess: Sendable {
     }
 
     /// Stops the server and everything it started. Blocks for a few seconds at most; safe to call more than once.
-    func stop() {
+    public func stop() {
         guard let child = self.child.withLock({ $0.take() }) else { return }
         if child.isRunning {
             // Children still serving a client that has just finished exit by themselves within moments.
@@ -93,15 +93,16 @@ final class ServerProcess: Sendable {
 
 extension ServerProcess {
     /// What servers print when their port was taken between `LoopbackPort.reserve()` and their own bind.
-    static let portTakenMarkers = [
+    public static let portTakenMarkers = [
         "Address already in use",
+        "address already in use",
         "unable to allocate any listen sockets",
         "Cannot bind any address",
     ]
 
     /// Reserves a port, starts the server on it and waits until it accepts connections; when the server exits
     /// because the port was taken meanwhile, tries again with another port. Throws with the server's log otherwise.
-    static func startListening(
+    public static func startListening(
         name: String,
         attempts: Int = 5,
         timeout: Duration = .seconds(10),
@@ -118,10 +119,10 @@ extension ServerProcess {
                 server.stop()
                 lastLog = log
                 guard portTakenMarkers.contains(where: { log.contains($0) }) else {
-                    throw GitServerHarnessError("\(name) exited before accepting connections on \(LoopbackPort.host):\(port); its log:\n\(log)")
+                    throw HarnessError("\(name) exited before accepting connections on \(LoopbackPort.host):\(port); its log:\n\(log)")
                 }
             }
         }
-        throw GitServerHarnessError("\(name) found no free port in \(attempts) attempts; its last log:\n\(lastLog)")
+        throw HarnessError("\(name) found no free port in \(attempts) attempts; its last log:\n\(lastLog)")
     }
 }

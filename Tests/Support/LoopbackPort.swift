@@ -7,26 +7,26 @@ import Glibc
 
 /// Free TCP ports on 127.0.0.1, and a probe whether something accepts connections on one.
 /// Nothing here touches an address other than 127.0.0.1.
-enum LoopbackPort {
-    static let host = "127.0.0.1"
+public enum LoopbackPort {
+    public static let host = "127.0.0.1"
 
     /// Ports handed out in this process, never handed out twice, so that servers started by parallel tests differ.
     private static let handedOut = Mutex<Set<UInt16>>([])
 
     /// A port that the kernel reported free a moment ago (bind to port 0 on 127.0.0.1, read it back, close).
     /// Another process can still take it before the server binds: servers retry with a new port on "address in use".
-    static func reserve() throws -> UInt16 {
+    public static func reserve() throws -> UInt16 {
         for _ in 0..<100 {
             let port = try ephemeralPort()
             if handedOut.withLock({ $0.insert(port).inserted }) {
                 return port
             }
         }
-        throw GitServerHarnessError("no free loopback port found after 100 tries")
+        throw HarnessError("no free loopback port found after 100 tries")
     }
 
     /// Whether a TCP connection to 127.0.0.1:port is accepted right now (the connection is closed at once).
-    static func isAccepting(_ port: UInt16) -> Bool {
+    public static func isAccepting(_ port: UInt16) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -40,9 +40,9 @@ enum LoopbackPort {
     }
 
     /// A connected socket to 127.0.0.1:port, for raw protocol probes. The caller closes it.
-    static func connectSocket(_ port: UInt16) throws -> Int32 {
+    public static func connectSocket(_ port: UInt16) throws -> Int32 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw GitServerHarnessError("socket(): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw HarnessError("socket(): \(String(cString: strerror(errno)))") }
         var address = loopbackAddress(port: port)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -52,14 +52,14 @@ enum LoopbackPort {
         guard result == 0 else {
             let message = String(cString: strerror(errno))
             close(descriptor)
-            throw GitServerHarnessError("connect to \(host):\(port): \(message)")
+            throw HarnessError("connect to \(host):\(port): \(message)")
         }
         return descriptor
     }
 
     private static func ephemeralPort() throws -> UInt16 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw GitServerHarnessError("socket(): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw HarnessError("socket(): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var address = loopbackAddress(port: 0)
         let bound = withUnsafePointer(to: &address) {
@@ -67,14 +67,14 @@ enum LoopbackPort {
                 bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw GitServerHarnessError("bind to \(host):0: \(String(cString: strerror(errno)))") }
+        guard bound == 0 else { throw HarnessError("bind to \(host):0: \(String(cString: strerror(errno)))") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 getsockname(descriptor, $0, &length)
             }
         }
-        guard named == 0 else { throw GitServerHarnessError("getsockname(): \(String(cString: strerror(errno)))") }
+        guard named == 0 else { throw HarnessError("getsockname(): \(String(cString: strerror(errno)))") }
         return UInt16(bigEndian: address.sin_port)
     }
 

@@ -18,9 +18,9 @@ import Glibc
 ///
 /// Here the child gets an empty signal mask and default signal handlers, a process group of its own (its pid),
 /// stdin from /dev/null, stdout and stderr on the given descriptors, and no other inherited descriptor.
-final class ChildProcess: Sendable {
-    let processIdentifier: pid_t
-    let executable: String
+public final class ChildProcess: Sendable {
+    public let processIdentifier: pid_t
+    public let executable: String
     private let exitStatus = Mutex<Int32?>(nil)
 
     private init(processIdentifier: pid_t, executable: String) {
@@ -29,7 +29,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Starts `executable` (an absolute path) with exactly these arguments and environment.
-    static func spawn(
+    public static func spawn(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String],
@@ -57,10 +57,10 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, standardError, 2)
         if let directory {
             guard let addChangeDirectory = SpawnExtensions.addChangeDirectory else {
-                throw GitServerHarnessError("this C library has no posix_spawn_file_actions_addchdir_np")
+                throw HarnessError("this C library has no posix_spawn_file_actions_addchdir_np")
             }
             let added = directory.path.withCString { addChangeDirectory(&actions, $0) }
-            guard added == 0 else { throw GitServerHarnessError("posix_spawn_file_actions_addchdir_np: \(String(cString: strerror(added)))") }
+            guard added == 0 else { throw HarnessError("posix_spawn_file_actions_addchdir_np: \(String(cString: strerror(added)))") }
         }
         // Descriptors of the test process (other tests' pipes and sockets) stay out of the child.
         if let addCloseFrom = SpawnExtensions.addCloseFrom {
@@ -78,13 +78,13 @@ final class ChildProcess: Sendable {
         let envpTerminated = envp + [nil]
         let result = posix_spawn(&pid, executable, &actions, &attributes, argvTerminated, envpTerminated)
         guard result == 0 else {
-            throw GitServerHarnessError("cannot start \(executable): \(String(cString: strerror(result)))")
+            throw HarnessError("cannot start \(executable): \(String(cString: strerror(result)))")
         }
         return ChildProcess(processIdentifier: pid, executable: executable)
     }
 
     /// The wait status once the child has exited (and been reaped here), nil while it runs.
-    var terminationStatus: Int32? {
+    public var terminationStatus: Int32? {
         exitStatus.withLock { status in
             if let status { return status }
             var raw: Int32 = 0
@@ -99,10 +99,10 @@ final class ChildProcess: Sendable {
         }
     }
 
-    var isRunning: Bool { terminationStatus == nil }
+    public var isRunning: Bool { terminationStatus == nil }
 
     /// The exit code, or 128 + the signal number when a signal ended it (as a shell reports it); nil while running.
-    var exitCode: Int32? {
+    public var exitCode: Int32? {
         guard let status = terminationStatus else { return nil }
         if status == -1 { return -1 }
         let signal = status & 0x7F
@@ -111,7 +111,7 @@ final class ChildProcess: Sendable {
 
     /// Polls until the child has exited or the deadline passes; returns whether it has exited.
     @discardableResult
-    func waitForExit(until deadline: ContinuousClock.Instant) -> Bool {
+    public func waitForExit(until deadline: ContinuousClock.Instant) -> Bool {
         var pause: UInt32 = 1_000
         while isRunning {
             guard ContinuousClock.now < deadline else { return false }
@@ -125,7 +125,7 @@ final class ChildProcess: Sendable {
     /// so that each parent is alive to reap its children (init does not reap orphans in every container, and
     /// zombies would stay); each gets SIGTERM, then SIGKILL after `gracePeriod`. Then the child itself: SIGTERM,
     /// and SIGKILL to its process group if it is still there after `gracePeriod`. Returns once the child is reaped.
-    func terminateTree(gracePeriod: Duration = .seconds(3)) {
+    public func terminateTree(gracePeriod: Duration = .seconds(3)) {
         for _ in 0..<64 {
             guard let deepest = ProcessTree.descendantsWithDepth(of: processIdentifier).first?.depth else { break }
             let level = ProcessTree.descendantsWithDepth(of: processIdentifier).filter { $0.depth == deepest }.map(\.pid)
@@ -149,7 +149,7 @@ final class ChildProcess: Sendable {
 
     /// Polls `condition` until it holds or the deadline passes; returns whether it held.
     @discardableResult
-    static func waitUntil(_ deadline: ContinuousClock.Instant, _ condition: () -> Bool) -> Bool {
+    public static func waitUntil(_ deadline: ContinuousClock.Instant, _ condition: () -> Bool) -> Bool {
         var pause: UInt32 = 1_000
         while !condition() {
             guard ContinuousClock.now < deadline else { return false }
@@ -165,8 +165,8 @@ private enum SpawnExtensions {
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
-    static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-    static let addChangeDirectory: AddChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
+    public static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+    public static let addChangeDirectory: AddChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
 
     private static func symbol<T>(_ name: String) -> T? {
         guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The processes of this machine as /proc shows them, to find what a server process has forked
 /// (sshd's per-connection children start their own session, so a process group does not hold them all).
-enum ProcessTree {
-    struct Entry: Sendable {
+public enum ProcessTree {
+    public struct Entry: Sendable {
         var pid: pid_t
         var parent: pid_t
         var processGroup: pid_t
@@ -11,7 +11,7 @@ enum ProcessTree {
     }
 
     /// Every process now, keyed by pid.
-    static func snapshot() -> [pid_t: Entry] {
+    public static func snapshot() -> [pid_t: Entry] {
         var entries: [pid_t: Entry] = [:]
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return entries }
         for name in names {
@@ -22,7 +22,7 @@ enum ProcessTree {
     }
 
     /// One process, or nil when it no longer exists.
-    static func entry(_ pid: pid_t) -> Entry? {
+    public static func entry(_ pid: pid_t) -> Entry? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let end = stat.lastIndex(of: ")")
         else { return nil }
@@ -35,7 +35,7 @@ enum ProcessTree {
 
     /// The descendants of `root` (not `root` itself) with their depth below it (children have depth 1),
     /// deepest first.
-    static func descendantsWithDepth(of root: pid_t) -> [(pid: pid_t, depth: Int)] {
+    public static func descendantsWithDepth(of root: pid_t) -> [(pid: pid_t, depth: Int)] {
         var children: [pid_t: [pid_t]] = [:]
         for entry in snapshot().values {
             children[entry.parent, default: []].append(entry.pid)
@@ -52,17 +52,17 @@ enum ProcessTree {
     }
 
     /// The descendants of `root` (not `root` itself), deepest first.
-    static func descendants(of root: pid_t) -> [pid_t] {
+    public static func descendants(of root: pid_t) -> [pid_t] {
         descendantsWithDepth(of: root).map(\.pid)
     }
 
     /// Processes (zombies included) whose process group is `group`.
-    static func members(ofProcessGroup group: pid_t) -> [pid_t] {
+    public static func members(ofProcessGroup group: pid_t) -> [pid_t] {
         snapshot().values.filter { $0.processGroup == group }.map(\.pid).sorted()
     }
 
     /// Whether the pid names a process, a zombie included.
-    static func exists(_ pid: pid_t) -> Bool {
+    public static func exists(_ pid: pid_t) -> Bool {
         entry(pid) != nil
     }
 }
