@@ -221,7 +221,11 @@ let package = Package(
         ),
         // Process and server helpers shared by the test targets (not shipped): child processes in their own
         // process group, loopback ports, temporary directories.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["SerinGit", "SerinOperator", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore", "TestSupport"]),
         .testTarget(name: "SerinKubeTests", dependencies: ["SerinKube", "SerinHTTP", "KubeEmulator", "SerinCore"]),
         .testTarget(
@@ -239,9 +243,9 @@ let package = Package(
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "kube-emulator", "SerinCore"]),
         .testTarget(
             name: "SerinLocalRuntimeTests",
-            dependencies: ["SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "SerinGates", "SerinHTTP", "SerinRouter", "serin-model-server"]
+            dependencies: ["TestSupport", "SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "SerinGates", "SerinHTTP", "SerinRouter", "serin-model-server"]
         ),
-        .testTarget(name: "SerinOperatorTests", dependencies: ["SerinOperator", "SerinCore", "SerinGit"]),
+        .testTarget(name: "SerinOperatorTests", dependencies: ["TestSupport", "SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(
             name: "SerinRouterTests",
             dependencies: [
@@ -255,7 +259,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SerinKubeRuntimeTests",
-            dependencies: ["SerinKubeRuntime", "SerinOperator", "SerinKube", "SerinGit", "SerinCore", "KubeEmulator",
+            dependencies: ["TestSupport", "SerinKubeRuntime", "SerinOperator", "SerinKube", "SerinGit", "SerinCore", "KubeEmulator",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import SerinGit
 import SerinKube
 import SerinKubeRuntime
 import SerinOperator
+import TestSupport
 import Testing
 
 /// The operator loop, reading a real Git remote and recording its ledger there, driving the Kubernetes runtime

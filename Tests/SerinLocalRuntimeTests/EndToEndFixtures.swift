@@ -6,38 +6,7 @@ import SerinHTTP
 import SerinLocalRuntime
 import SerinOperator
 import SerinRouter
-
-/// A bare Git repository on disk standing for the team's deployments repository; commits land on `main` as merged
-/// pull requests do.
-final class DeploymentsRemote: @unchecked Sendable {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("serin-e2e-\(UUID().uuidString)").path
-    var bare: String { root + "/remote.git" }
-    private var writer: LedgerWriter?
-    private var time: Int64 = 1_795_918_800
-
-    init() throws {
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let git = Process()
-        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        git.arguments = ["init", "--quiet", "--bare", "--initial-branch=main", bare]
-        try git.run()
-        git.waitUntilExit()
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
-    func mirror(_ name: String) async throws -> GitMirror {
-        try await GitMirror(remote: GitRemote(url: bare), cacheDirectory: root + "/" + name)
-    }
-
-    func merge(_ path: String, _ text: String, message: String) async throws {
-        if writer == nil {
-            writer = LedgerWriter(mirror: try await mirror("author"), configuration: .init(branch: "main"), logger: Quiet.logger)
-        }
-        time += 1
-        _ = try await writer?.write(LedgerRecord(path: path, content: Array(text.utf8), message: message + "\n", time: time))
-    }
-}
+import TestSupport
 
 /// `serin run --runtime local` assembled in-process: the operator loop, the local runtime with the real router and
 /// real serin-model-server processes, router-read gates, and a real Git remote for desired state and ledger.

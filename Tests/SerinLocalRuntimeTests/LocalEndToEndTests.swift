@@ -1,6 +1,7 @@
 import Foundation
 import SerinCore
 import Testing
+import TestSupport
 
 /// Serin on one machine, end to end: commits to a Git remote deploy, canary, promote and roll back real
 /// serin-model-server processes behind the real router, with traffic flowing, and every transition lands in the ledger.

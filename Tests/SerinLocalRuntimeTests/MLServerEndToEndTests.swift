@@ -1,6 +1,7 @@
 import Foundation
 import SerinCore
 import Testing
+import TestSupport
 
 /// Serin on one machine with a real MLServer (from the repository's .venv) serving scikit-learn models trained at
 /// set-up time: a Git commit deploys v1, another canaries v2 with both MLServer processes answering through the

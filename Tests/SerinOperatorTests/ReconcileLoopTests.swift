@@ -3,6 +3,7 @@ import SerinCore
 import SerinGit
 import SerinOperator
 import Testing
+import TestSupport
 
 /// The operator loop against a real Git remote on disk (desired state and ledger), with a simulated runtime and
 /// scripted gates, on a manual clock.
