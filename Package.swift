@@ -283,7 +283,7 @@ let package = Package(
             name: "SerinCLITests",
             dependencies: ["serin", "serin-model-server", "kube-emulator", "SerinHTTP", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "ReferenceModelServerTests", dependencies: ["ReferenceModelServer", "serin-model-server", "SerinCore"]),
+        .testTarget(name: "ReferenceModelServerTests", dependencies: ["SerinProcess", "ReferenceModelServer", "serin-model-server", "SerinCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
