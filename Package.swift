@@ -223,7 +223,7 @@ let package = Package(
         // process group, loopback ports, temporary directories.
         .target(
             name: "TestSupport",
-            dependencies: ["SerinGit", "SerinOperator", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SerinGit", "SerinOperator", "SerinProcess", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore", "TestSupport"]),

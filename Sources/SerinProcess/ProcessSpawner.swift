@@ -48,8 +48,15 @@ public enum ProcessSpawner {
             posix_spawn_file_actions_addclose(&actions, descriptor)
         }
         if let closeFrom { _ = closeFrom(&actions, 3) }
-        if let directory, let changeDirectory {
-            _ = directory.withCString { changeDirectory(&actions, $0) }
+        if let directory {
+            // A process started in the wrong directory would read the wrong files: refuse rather than carry on.
+            guard let changeDirectory else {
+                throw Failure(description: "this C library has no posix_spawn_file_actions_addchdir_np, so \(command) cannot be started in \(directory)")
+            }
+            let added = directory.withCString { changeDirectory(&actions, $0) }
+            guard added == 0 else {
+                throw Failure(description: "cannot start \(command) in \(directory): \(String(cString: strerror(added)))")
+            }
         }
 
         let argv = ([command] + arguments).map { strdup($0) }

@@ -1,11 +1,12 @@
 import Foundation
+import SerinProcess
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A child process started with posix_spawn and reaped with waitpid by this object alone.
+/// A child process started by SerinProcess's `ProcessSpawner` and reaped with waitpid by this object alone.
 ///
 /// Why not Foundation's `Process` (which the harness used at first): on Linux it
 /// - starts children with the signal mask of the calling thread, and Swift concurrency's worker threads block
@@ -37,48 +38,12 @@ public final class ChildProcess: Sendable {
         standardOutput: Int32,
         standardError: Int32
     ) throws -> ChildProcess {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
-        posix_spawn_file_actions_adddup2(&actions, standardError, 2)
-        if let directory {
-            guard let addChangeDirectory = SpawnExtensions.addChangeDirectory else {
-                throw HarnessError("this C library has no posix_spawn_file_actions_addchdir_np")
-            }
-            let added = directory.path.withCString { addChangeDirectory(&actions, $0) }
-            guard added == 0 else { throw HarnessError("posix_spawn_file_actions_addchdir_np: \(String(cString: strerror(added)))") }
-        }
-        // Descriptors of the test process (other tests' pipes and sockets) stay out of the child.
-        if let addCloseFrom = SpawnExtensions.addCloseFrom {
-            _ = addCloseFrom(&actions, 3)
-        }
-
-        let argv = ([executable] + arguments).map { strdup($0) }
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") }
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let argvTerminated = argv + [nil]
-        let envpTerminated = envp + [nil]
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argvTerminated, envpTerminated)
-        guard result == 0 else {
-            throw HarnessError("cannot start \(executable): \(String(cString: strerror(result)))")
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(executable, arguments, environment: environment, directory: directory?.path,
+                                           standardOutput: standardOutput, standardError: standardError)
+        } catch {
+            throw HarnessError(error.description)
         }
         return ChildProcess(processIdentifier: pid, executable: executable)
     }
@@ -157,19 +122,5 @@ public final class ChildProcess: Sendable {
             pause = min(pause * 2, 20_000)
         }
         return true
-    }
-}
-
-/// glibc's posix_spawn extensions that Swift's Glibc module does not import (they sit behind _GNU_SOURCE / __USE_MISC).
-private enum SpawnExtensions {
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-
-    public static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-    public static let addChangeDirectory: AddChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
-
-    private static func symbol<T>(_ name: String) -> T? {
-        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-        return unsafeBitCast(address, to: T.self)
     }
 }
