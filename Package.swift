@@ -223,7 +223,7 @@ let package = Package(
         // process group, loopback ports, temporary directories.
         .target(
             name: "TestSupport",
-            dependencies: ["SerinGit", "SerinOperator", "SerinProcess", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SerinGit", "SerinGates", "SerinOperator", "SerinProcess", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
         .testTarget(name: "SerinGitTests", dependencies: ["SerinGit", "SerinCore", "TestSupport"]),
@@ -281,7 +281,7 @@ let package = Package(
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(
             name: "SerinCLITests",
-            dependencies: ["serin", "serin-model-server", "kube-emulator", "SerinHTTP", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["serin", "serin-model-server", "kube-emulator", "SerinHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ReferenceModelServerTests", dependencies: ["SerinProcess", "ReferenceModelServer", "serin-model-server", "SerinCore"]),
     ],

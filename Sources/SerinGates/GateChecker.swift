@@ -43,9 +43,9 @@ public struct GateChecker: Sendable {
         let measurement = await measure(gate, rollout: rollout, context: context, at: time)
         let result = GateVerdict.evaluate(gate, rollout: rollout, context: context, measurement: measurement)
         logger.info("gate checked", metadata: [
-            "deployment": "\(context.key)", "version": "\(context.canaryVersion)", "gate": "\(result.label)",
+            "model": "\(context.key)", "version": "\(context.canaryVersion)", "gate": "\(result.label)",
             "verdict": "\(result.verdict.rawValue)", "value": "\(result.valueText ?? "none")", "threshold": "\(result.threshold)",
-            "message": "\(result.message ?? "")",
+            "detail": "\(result.message ?? "")",
         ])
         return result
     }

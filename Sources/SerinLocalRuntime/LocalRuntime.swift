@@ -99,6 +99,9 @@ public actor LocalRuntime: ModelRuntime {
     private var processes: [DeploymentKey: [String: Supervised]] = [:]
     private var routes: [DeploymentKey: TrafficSplit] = [:]
     private var publishedRoutes: [LocalRoute]?
+    /// Each model's last reconcile context: supervision logs outside any reconcile, and its lines about a model
+    /// still name the desired commit that model is at.
+    private var logContexts: [DeploymentKey: ModelLogContext] = [:]
     private let (events, eventSink) = AsyncStream<DeploymentKey>.makeStream()
 
     /// Stops whatever an earlier Serin left running in this state directory before anything new starts.
@@ -123,6 +126,7 @@ public actor LocalRuntime: ModelRuntime {
     }
 
     public func perform(_ actions: [RolloutAction], key: DeploymentKey, desired: ModelDeployment?) async throws {
+        if let context = ModelLogContext.current { logContexts[key] = context }
         for action in actions {
             switch action {
             case .deploy(let revision, let replicas):
@@ -182,12 +186,12 @@ public actor LocalRuntime: ModelRuntime {
                         process.failure = "crash loop: it \(exit.description) \(process.exits.count) times within \(configuration.crashLoopWindow)" +
                             (lines.isEmpty ? "" : "; last output: " + lines.joined(separator: " | "))
                         logger.error("model server is crash looping; not restarting it",
-                                     metadata: ["model": "\(key)", "version": "\(process.revision.version)", "log": "\(process.log.path)"])
+                                     metadata: metadata(of: process, ["log": "\(process.log.path)"]))
                     } else {
                         let backoff = Duration.seconds(1) * (1 << (process.exits.count - 1))
                         process.restartAt = now + backoff
                         logger.warning("model server \(exit.description); restarting it",
-                                       metadata: ["model": "\(key)", "version": "\(process.revision.version)", "in": "\(backoff)"])
+                                       metadata: metadata(of: process, ["in": "\(backoff)"]))
                     }
                     eventSink.yield(key)
                     continue
@@ -215,7 +219,7 @@ public actor LocalRuntime: ModelRuntime {
             if ready { process.lastExit = nil }
             processes[key]?[digest] = process
             logger.info(ready ? "model server is ready" : "model server is no longer ready",
-                        metadata: ["model": "\(key)", "version": "\(process.revision.version)", "port": "\(process.port ?? 0)"])
+                        metadata: metadata(of: process, ["port": "\(process.port ?? 0)"]))
             eventSink.yield(key)
         }
         // A restarted server listens on a new port.
@@ -285,14 +289,13 @@ public actor LocalRuntime: ModelRuntime {
                                                    log: process.log, onExit: { _ in })
             process.port = port
             process.ready = false
-            logger.info("started model server", metadata: [
-                "model": "\(process.key)", "version": "\(process.revision.version)", "port": "\(port)",
-                "pid": "\(process.child?.pid ?? 0)", "log": "\(process.log.path)",
-            ])
+            logger.info("started model server", metadata: metadata(of: process, [
+                "port": "\(port)", "pid": "\(process.child?.pid ?? 0)", "log": "\(process.log.path)",
+            ]))
         } catch {
             // Nothing to retry: the command itself is wrong.
             process.failure = error.description
-            logger.error("cannot start the model server", metadata: ["model": "\(process.key)", "error": "\(error)"])
+            logger.error("cannot start the model server", metadata: metadata(of: process, ["error": "\(error)"]))
         }
         saveState()
     }
@@ -304,7 +307,7 @@ public actor LocalRuntime: ModelRuntime {
             }
             process.child?.stop(grace: configuration.stopGrace)
             processes[key]?[revision.digest] = nil
-            logger.info("removed model version", metadata: ["model": "\(key)", "version": "\(revision.version)"])
+            logger.info("removed model version", metadata: metadata(of: key, version: revision.version))
         }
         try? FileManager.default.removeItem(atPath: revisionDirectory(key: key, digest: revision.digest))
         saveState()
@@ -323,8 +326,25 @@ public actor LocalRuntime: ModelRuntime {
                                     canaryWeight: split.canaryWeight))
         }
         guard table != publishedRoutes else { return }
+        let previous = publishedRoutes ?? []
         publishedRoutes = table
         await router.route(table)
+        for route in table where !previous.contains(route) {
+            let backends = [route.stable.map { "\($0.version)@\($0.port)" }, route.canary.map { "\($0.version)@\($0.port) \(route.canaryWeight)%" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["backends": "\(backends.isEmpty ? "none" : backends)"]))
+        }
+    }
+
+    /// What a line about `key` carries: the model, the version it is about, and the desired commit.
+    private func metadata(of key: DeploymentKey, version: String?, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = (ModelLogContext.current ?? logContexts[key])?.metadata ?? ["model": "\(key)"]
+        if let version { metadata["version"] = "\(version)" }
+        return metadata.merging(extra) { _, new in new }
+    }
+
+    private func metadata(of process: Supervised, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        metadata(of: process.key, version: process.revision.version, extra)
     }
 
     private func stopAll() async {

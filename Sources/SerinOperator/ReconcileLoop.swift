@@ -122,6 +122,16 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             return
         }
         guard let input = await desired.input(for: key) else { return }
+        let recorded = await reconciler.ledger.status(of: key)
+        let context = ModelLogContext(key: key, version: input.desired?.spec.model.version ?? recorded?.rolloutVersion,
+                                      desiredCommit: input.desiredCommit)
+        await ModelLogContext.$current.withValue(context) {
+            await reconcile(input)
+        }
+    }
+
+    private func reconcile(_ input: ModelReconciler.Input) async {
+        let key = input.key
         let started = ContinuousClock.now
         do throws(ModelReconciler.Failure) {
             let outcome = try await reconciler.reconcile(input)

@@ -112,7 +112,7 @@ public final class ModelRouter: Sendable {
         _ = try? core.updateTable { (table: RoutingTable) throws(RouterError) -> RoutingTable in
             try RoutingTable.build(table.routes.filter { $0.key != key }, previous: table, recorder: core.recorder)
         }
-        core.logger.info("router route removed", metadata: ["deployment": "\(key)"])
+        core.logger.debug("router route removed", metadata: ["model": "\(key)"])
     }
 
     /// Takes `versions` of a deployment out of its route (a drained stable leaves the canary alone, taking all
@@ -142,7 +142,7 @@ public final class ModelRouter: Sendable {
         await core.forEachPool { $0.closeIdle(keeping: addresses) }
         let result = DrainResult(remaining: remaining)
         core.logger.info("router drained versions",
-                         metadata: ["deployment": "\(key)", "versions": "\(versions.sorted())", "result": "\(result)"])
+                         metadata: ["model": "\(key)", "versions": "\(versions.sorted())", "result": "\(result)"])
         return result
     }
 
@@ -185,8 +185,8 @@ public final class ModelRouter: Sendable {
 
     private func logRoutes(_ routes: [ModelRoute]) {
         for route in routes {
-            core.logger.info("router route set", metadata: [
-                "deployment": "\(route.key)", "model": "\(route.modelName)",
+            core.logger.debug("router route set", metadata: [
+                "model": "\(route.key)", "modelName": "\(route.modelName)",
                 "stable": "\(route.stable.map(\.description) ?? "none")",
                 "canary": "\(route.canary.map(\.description) ?? "none")", "canaryWeight": "\(route.canaryWeight)",
             ])

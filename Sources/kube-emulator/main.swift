@@ -35,6 +35,10 @@ struct KubeEmulatorCommand: AsyncParsableCommand {
             help: "The PEM CA that signed --tls-cert-file, embedded in the kubeconfig as certificate-authority-data.")
     var tlsCAFile: String?
 
+    @Option(name: .customLong("request-log"),
+            help: "Append every answered request to this file as a JSON line (method, path, query, status, user agent), for tests that check which verbs and resources a client used.")
+    var requestLog: String?
+
     func validate() throws {
         if (tlsCertFile == nil) != (tlsKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-key-file go together.")
@@ -61,7 +65,17 @@ struct KubeEmulatorCommand: AsyncParsableCommand {
         let emulator = try await KubeEmulator.start(options)
         try emulator.writeKubeconfig(to: kubeconfigOut, token: token)
         FileHandle.standardError.write(Data("kube-emulator serving \(emulator.baseURL); kubeconfig at \(kubeconfigOut)\n".utf8))
-        await Self.waitForTerminationSignal()
+        if let requestLog {
+            let log = try RequestLogFile(path: requestLog)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await log.follow(emulator) }
+                await Self.waitForTerminationSignal()
+                group.cancelAll()
+            }
+            await log.append(await emulator.requests())
+        } else {
+            await Self.waitForTerminationSignal()
+        }
         try await emulator.stop()
     }
 
@@ -79,5 +93,53 @@ struct KubeEmulatorCommand: AsyncParsableCommand {
         }
         for await _ in signals { break }
         for source in sources { source.cancel() }
+    }
+}
+
+/// `--request-log`: the emulator's request log, appended to a file as JSON lines while it serves, so a test driving
+/// other processes against it can see every request they made.
+actor RequestLogFile {
+    private struct Line: Encodable {
+        var method: String
+        var path: String
+        var query: String
+        var status: Int
+        var userAgent: String?
+        var contentType: String?
+    }
+
+    private let handle: FileHandle
+    private var written = 0
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw ValidationError("cannot create the request log \(path)")
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    }
+
+    /// Appends new records a few times a second until cancelled.
+    func follow(_ emulator: KubeEmulator) async {
+        while !Task.isCancelled {
+            append(await emulator.requests())
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Appends the records of `all` not written yet (the emulator's log only grows).
+    func append(_ all: [EmulatorRequestRecord]) {
+        guard all.count > written else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = Data()
+        for record in all[written...] {
+            let line = Line(method: record.method, path: record.path, query: record.query, status: record.status,
+                            userAgent: record.userAgent, contentType: record.contentType)
+            guard let json = try? encoder.encode(line) else { continue }
+            text.append(json)
+            text.append(0x0A)
+        }
+        handle.write(text)
+        written = all.count
     }
 }

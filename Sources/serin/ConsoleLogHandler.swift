@@ -13,13 +13,16 @@ struct ConsoleLogHandler: LogHandler {
     }
 
     var metadata: Logger.Metadata = [:]
+    /// Metadata of the task that logs (the model being reconciled); explicit metadata wins over it.
+    var metadataProvider: Logger.MetadataProvider?
     var logLevel: Logger.Level
     let label: String
     let format: Format
     private static let lock = NSLock()
 
-    init(label: String, format: Format, level: Logger.Level) {
+    init(label: String, format: Format, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.format = format
         self.logLevel = level
     }
@@ -33,6 +36,7 @@ struct ConsoleLogHandler: LogHandler {
         let level = event.level
         let message = event.message
         var fields = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { fields.merge(provided) { _, new in new } }
         if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
         let now = Date()
         let text: String
@@ -42,7 +46,8 @@ struct ConsoleLogHandler: LogHandler {
                 "time": .string(Timestamp(millisecondsSinceEpoch: Int64(now.timeIntervalSince1970 * 1_000)).description),
                 "level": .string(level.rawValue), "logger": .string(label), "message": .string("\(message)"),
             ]
-            for (key, value) in fields { object[key] = .string("\(value)") }
+            // Metadata never replaces the line's own fields: a colliding key keeps its value under `<key>_`.
+            for (key, value) in fields { object[object[key] == nil ? key : key + "_"] = .string("\(value)") }
             text = JSONValue.object(object).serialized
         case .text:
             let clock = Timestamp(millisecondsSinceEpoch: Int64(now.timeIntervalSince1970 * 1_000)).description

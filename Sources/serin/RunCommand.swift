@@ -118,7 +118,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let format = ConsoleLogHandler.Format(rawValue: logFormat) ?? .text
         let level: Logger.Level = verbose ? .debug : .info
-        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, format: format, level: level) }
+        LoggingSystem.bootstrap({ label, provider in
+            ConsoleLogHandler(label: label, format: format, level: level, metadataProvider: provider)
+        }, metadataProvider: ModelLogContext.metadataProvider)
         let logger = Logger(label: "serin")
 
         let selected = runtime ?? RunCommand.environment["SERIN_RUNTIME"].flatMap(Runtime.init(rawValue:))

@@ -4,8 +4,9 @@ import SerinHTTP
 import Testing
 
 /// `serin run --runtime kubernetes` end to end, as an operator runs it: the built `serin` against the built
-/// `kube-emulator`, a Git repository made with the git CLI, and the real `kubectl` and `git log serin/status` to see
-/// what happened. Serialized: each test runs an API server and one or two operators on a shared machine.
+/// `kube-emulator`, a deployments repository served by `git daemon` on loopback, and the real `kubectl` and
+/// `git log serin/status` to see what happened (scenarios with gates add a real Prometheus: KubernetesGateRunTests).
+/// Serialized: each test runs an API server and one or two operators on a shared machine.
 @Suite("serin run on Kubernetes", .serialized)
 struct KubernetesRunTests {
     static let secret = "k8s-hook-secret-8d2a41"
@@ -55,145 +56,6 @@ struct KubernetesRunTests {
         deinit { kill() }
     }
 
-    /// One scenario's world: a repository, an emulated API server, kubectl, and the operators started on them.
-    final class World {
-        let repository: PlanAndHistoryCommandTests.Repository
-        let emulator: Child
-        let kubeconfig: String
-        let secretFile: URL
-        var operators: [Child] = []
-
-        init() async throws {
-            repository = try PlanAndHistoryCommandTests.Repository()
-            kubeconfig = repository.root.appendingPathComponent("kubeconfig").path
-            emulator = try Child(KubernetesRunTests.binaries.appendingPathComponent("kube-emulator"),
-                                 arguments: ["--port", "0", "--kubeconfig-out", kubeconfig],
-                                 environment: ["PATH": "/usr/bin:/bin", "HOME": repository.root.path],
-                                 log: repository.root.appendingPathComponent("emulator.log"))
-            secretFile = repository.root.appendingPathComponent("secret")
-            try Data(KubernetesRunTests.secret.utf8).write(to: secretFile)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile.path)
-            guard await emulator.line(containing: "kube-emulator serving") != nil else {
-                throw Failure("the emulator did not start: \(emulator.text)")
-            }
-            let namespace = try kubectl("create", "namespace", "ml")
-            guard namespace.status == 0 else { throw Failure("kubectl create namespace: \(namespace.output)") }
-        }
-
-        deinit {
-            for child in operators { child.kill() }
-            emulator.kill()
-        }
-
-        struct Failure: Error, CustomStringConvertible {
-            var description: String
-            init(_ description: String) { self.description = description }
-        }
-
-        /// Starts `serin run --runtime kubernetes` on this world, with its own state directory.
-        @discardableResult
-        func startOperator(_ name: String = "serin", interval: String = "1h", extra: [String] = []) throws -> Child {
-            let child = try Child(
-                ValidateCommandTests.executable,
-                arguments: ["run", "--runtime", "kubernetes", "--kubeconfig", kubeconfig, "--repo", repository.path,
-                            "--state-dir", repository.root.appendingPathComponent("state-\(name)").path,
-                            "--listen", "127.0.0.1:0", "--interval", interval, "--namespace", "ml",
-                            "--webhook-secret-file", secretFile.path] + extra,
-                environment: ["PATH": "\(KubernetesRunTests.binaries.path):/usr/bin:/bin", "HOME": repository.root.path],
-                log: repository.root.appendingPathComponent("\(name)-\(operators.count).log"))
-            operators.append(child)
-            return child
-        }
-
-        func write(version: String, name: String = "iris", steps: String = "[50, 100]", interval: String = "1s") throws {
-            let text = """
-            apiVersion: serin.dev/v1alpha1
-            kind: ModelDeployment
-            metadata: {name: \(name), namespace: ml}
-            spec:
-              model: {name: \(name), version: "\(version)", uri: s3://models/\(name)/\(version)}
-              runtime: {image: docker.io/seldonio/mlserver:1.7.1}
-              replicas: 2
-              traffic: {provider: replicas}
-              rollout:
-                steps: \(steps)
-                interval: \(interval)
-                gates: []
-
-            """
-            try Data(text.utf8).write(to: repository.root.appendingPathComponent("repo/deployments/\(name).yaml"))
-        }
-
-        /// The real kubectl, in namespace ml, with a discovery cache of its own.
-        func kubectl(_ arguments: String...) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
-            process.arguments = ["--kubeconfig", kubeconfig, "--cache-dir", repository.root.appendingPathComponent("kubecache").path,
-                                 "-n", "ml"] + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
-
-        /// The names (`deployment.apps/iris-…`) of this model's objects of `kind`.
-        func names(_ kind: String) throws -> [String] {
-            let result = try kubectl("get", kind, "-l", "serin.dev/model=iris", "-o", "name")
-            guard result.status == 0 else { throw Failure("kubectl get \(kind): \(result.output)") }
-            return result.output.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-        }
-
-        /// The ledger's subjects, oldest first.
-        var ledger: [String] {
-            // Before the first transition there is no ledger branch yet.
-            guard let branch = try? repository.git("for-each-ref", "refs/heads/serin/status"), !branch.isEmpty else { return [] }
-            let text = (try? repository.git("log", "--format=%s", "serin/status")) ?? ""
-            return text.split(separator: "\n").map(String.init).reversed()
-        }
-
-        /// Waits until `condition` holds, polling; false at the deadline.
-        func eventually(within limit: Duration = .seconds(90), _ condition: () throws -> Bool) async -> Bool {
-            let deadline = ContinuousClock.now + limit
-            while ContinuousClock.now < deadline {
-                if (try? condition()) == true { return true }
-                try? await Task.sleep(for: .milliseconds(250))
-            }
-            return (try? condition()) == true
-        }
-
-        func ledgerEnds(with subject: String, within limit: Duration = .seconds(90)) async -> Bool {
-            await eventually(within: limit) { ledger.last == subject }
-        }
-
-        /// A signed GitHub push webhook to `serin`'s endpoints: a sync now rather than at the next poll.
-        func announcePush(to serin: Child) async throws {
-            guard let port = await serin.port(after: "Serin's endpoints on http://127.0.0.1:") else {
-                throw Failure("no endpoints line: \(serin.text)")
-            }
-            let push = #"{"ref":"refs/heads/main"}"#
-            let mac = HMAC<SHA256>.authenticationCode(for: Data(push.utf8), using: SymmetricKey(data: Data(KubernetesRunTests.secret.utf8)))
-            let signature = mac.map { String(format: "%02x", $0) }.joined()
-            let response = try await HTTPTransport.send(HTTPRequest(
-                method: "POST", url: "http://127.0.0.1:\(port)/hooks/github",
-                headers: ["X-GitHub-Event: push", "X-Hub-Signature-256: sha256=\(signature)", "Content-Type: application/json"],
-                body: Array(push.utf8), timeout: .seconds(10)))
-            guard response.status == 202 else { throw Failure("webhook answered \(response.status)") }
-        }
-
-        /// The `Phase W%` of each ledger subject about `version`, oldest first.
-        func transitions(of version: String) -> [String] {
-            ledger.filter { $0.hasPrefix("ml/iris: ") && $0.hasSuffix("(\(version))") }
-                .map { String($0.dropFirst("ml/iris: ".count).dropLast(" (\(version))".count)) }
-        }
-
-        var logs: String {
-            "ledger:\n\(ledger.joined(separator: "\n"))\n" + operators.map { "--- \($0.log.lastPathComponent)\n\($0.text)" }.joined(separator: "\n")
-        }
-    }
-
     @Test func aFirstDeployCreatesTheDeploymentAndServicesAndRecordsSuccess() async throws {
         let world = try await World()
         try world.write(version: "1")
@@ -211,27 +73,67 @@ struct KubernetesRunTests {
         #expect(replicas.output == "2 2", "\(replicas.output)")
     }
 
-    @Test func aNewVersionGoesThroughEveryStepAndTheOldDeploymentIsDeleted() async throws {
+    @Test func aNewVersionGoesThroughEveryStepWithTheHTTPRouteFollowingAndTheOldDeploymentIsDeleted() async throws {
         let world = try await World()
-        try world.write(version: "1")
+        try world.apply("""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: iris, namespace: ml}
+        spec:
+          parentRefs: [{name: inference-gateway}]
+          rules:
+            - matches: [{path: {type: PathPrefix, value: /v2/models/iris}}]
+              backendRefs: [{name: iris, port: 80}]
+        """)
+        let traffic = "{provider: gateway-api}"
+        try world.write(version: "1", steps: "[10, 25, 50, 100]", traffic: traffic)
         try world.repository.commit("deploy iris v1")
         let serin = try world.startOperator()
         #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
         let old = try #require(try world.names("deployments").first)
 
-        try world.write(version: "2")
+        // Each step holds for 2 s, so sampling the route with kubectl four times a second sees every weight.
+        try world.write(version: "2", steps: "[10, 25, 50, 100]", interval: "2s", traffic: traffic)
         try world.repository.commit("iris v2")
-        try await world.announcePush(to: serin)
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v2)"), "\(world.logs)")
+        #expect(try await world.announcePush(to: serin) == 202)
+        var states: [String] = []
+        #expect(await world.eventually {
+            let backends = try world.kubectl("get", "httproute", "iris", "-o", "jsonpath={range .spec.rules[0].backendRefs[*]}{.name}={.weight} {end}").output
+            let state = backends.split(separator: " ").map { backend in
+                let parts = backend.split(separator: "=", omittingEmptySubsequences: false)
+                return "v\(parts[0].dropFirst("iris-".count).prefix { $0 != "-" })=\(parts.count > 1 ? parts[1] : "")"
+            }.joined(separator: " ")
+            if states.last != state { states.append(state) }
+            return world.ledger.last == "ml/iris: Succeeded 100% (v2)" && state == "v2=100"
+        }, "\(world.logs)")
 
         let transitions = world.transitions(of: "v2")
-        #expect(transitions.map { $0.split(separator: " ")[0] } == ["Pending", "Progressing", "Progressing", "Promoting", "Succeeded"],
-                "\(transitions)")
-        #expect(transitions.filter { $0.hasPrefix("Progressing") } == ["Progressing 50%", "Progressing 100%"], "\(transitions)")
+        #expect(transitions == ["Pending 0%", "Progressing 10%", "Progressing 25%", "Progressing 50%", "Progressing 100%",
+                                "Promoting 100%", "Succeeded 100%"], "\(transitions)")
         #expect(await world.eventually { try world.names("deployments").count == 1 }, "\((try? world.names("deployments")) ?? [])")
         let remaining = try world.names("deployments")
         #expect(!remaining.contains(old), "\(remaining)")
         #expect(remaining.first?.hasPrefix("deployment.apps/iris-2-") == true, "\(remaining)")
+
+        // The states the route passed through, in order: the canary's weights step by step, then v2 alone. The
+        // brief ones (the canary added at 0% while it becomes ready, 100% just before promotion) may fall between
+        // two samples; every step's weight holds long enough to be seen.
+        let walk = ["v1=100", "v1=100 v2=0", "v1=90 v2=10", "v1=75 v2=25", "v1=50 v2=50", "v1=0 v2=100", "v2=100"]
+        let seen = states.filter { walk.contains($0) }
+        #expect(seen == walk.filter { seen.contains($0) }, "out of order or repeated: \(states)")
+        #expect(Set(["v1=90 v2=10", "v1=75 v2=25", "v1=50 v2=50", "v2=100"]).isSubset(of: Set(seen)), "\(states)")
+        #expect(states.allSatisfy { walk.contains($0) || $0 == "v=" }, "a weight outside the walk: \(states)")
+
+        // At rest, resyncs look at the model again and again and write nothing: the emulator's log says so.
+        try await Task.sleep(for: .seconds(2))
+        let mark = world.requests.count
+        for _ in 0..<3 {
+            #expect(try await world.announcePush(to: serin) == 202)
+            try await Task.sleep(for: .milliseconds(700))
+        }
+        #expect(await world.eventually(within: .seconds(10)) { serin.text.components(separatedBy: "syncing now").count > 3 })
+        try await Task.sleep(for: .seconds(1))
+        #expect(world.serinWrites(skipping: mark) == [], "\(world.serinWrites(skipping: mark))")
     }
 
     @Test func aDeploymentScaledWithKubectlIsScaledBackAndTheRevertIsAnEvent() async throws {
@@ -249,12 +151,28 @@ struct KubernetesRunTests {
         #expect(await world.eventually {
             try world.kubectl("get", deployment, "-o", "jsonpath={.spec.replicas}").output == "2"
         }, "\(world.logs)")
+        #expect(await world.eventually { world.driftEvents(of: deployment).contains { $0.contains("spec.replicas was 5, set to 2") } },
+                "\((try? world.kubectl("get", "events", "-o", "yaml").output) ?? "")")
+    }
+
+    @Test func anImageSetWithKubectlIsSetBackAndTheRevertIsAnEvent() async throws {
+        let world = try await World()
+        try world.write(version: "1")
+        try world.repository.commit("deploy iris v1")
+        let serin = try world.startOperator()
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let deployment = try #require(try world.names("deployments").first)
+        let image = "{.spec.template.spec.containers[0].image}"
+
+        let set = try world.kubectl("set", "image", deployment, "*=docker.io/attacker/miner:latest")
+        #expect(set.status == 0, "\(set.output)")
+        try await world.announcePush(to: serin)
         #expect(await world.eventually {
-            let events = try world.kubectl("get", "events", "-o", #"jsonpath={range .items[*]}{.type} {.reason} {.involvedObject.name}: {.message}{"\n"}{end}"#)
-            return events.output.split(separator: "\n").contains {
-                $0.hasPrefix("Warning DriftReverted \(deployment.dropFirst("deployment.apps/".count)):") && $0.contains("spec.replicas was 5, set to 2")
-            }
-        }, "\((try? world.kubectl("get", "events", "-o", "yaml").output) ?? "")")
+            try world.kubectl("get", deployment, "-o", "jsonpath=\(image)").output == "docker.io/seldonio/mlserver:1.7.1"
+        }, "\(world.logs)")
+        #expect(await world.eventually { world.driftEvents(of: deployment).contains { $0.contains("docker.io/attacker/miner:latest") } },
+                "\((try? world.kubectl("get", "events", "-o", "yaml").output) ?? "")")
+        #expect(world.transitions(of: "v1") == ["Pending 0%", "Promoting 100%", "Succeeded 100%"], "a repair is not a rollout: \(world.ledger)")
     }
 
     @Test func aModelRemovedFromGitHasItsObjectsDeletedAndIsRecordedAsRemoved() async throws {
@@ -302,6 +220,74 @@ struct KubernetesRunTests {
         #expect(await world.eventually { try world.names("deployments").count == 1 }, "\((try? world.names("deployments")) ?? [])")
     }
 
+    @Test func aSecondCommitMidRolloutAbandonsTheCanaryAndRollsTheNewerVersionOut() async throws {
+        let world = try await World()
+        try world.write(version: "1")
+        try world.repository.commit("deploy iris v1")
+        let serin = try world.startOperator()
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+
+        // v2 would wait an hour at its first step.
+        try world.write(version: "2", interval: "1h")
+        try world.repository.commit("iris v2")
+        try await world.announcePush(to: serin)
+        #expect(await world.ledgerEnds(with: "ml/iris: Progressing 50% (v2)"), "\(world.logs)")
+
+        try world.write(version: "3")
+        try world.repository.commit("iris v3")
+        try await world.announcePush(to: serin)
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v3)"), "\(world.logs)")
+        #expect(!world.transitions(of: "v2").contains { $0.hasPrefix("Succeeded") || $0.hasPrefix("Promoting") }, "\(world.ledger)")
+        #expect(world.transitions(of: "v3").contains("Progressing 50%"), "v3 starts over from the first step: \(world.ledger)")
+        #expect(await world.eventually {
+            let names = try world.names("deployments")
+            return names.count == 1 && names[0].hasPrefix("deployment.apps/iris-3-")
+        }, "\((try? world.names("deployments")) ?? [])")
+    }
+
+    @Test func aWebhookWithABadSignatureIsRefusedAndSyncsNothing() async throws {
+        let world = try await World()
+        try world.write(version: "1")
+        try world.repository.commit("deploy iris v1")
+        let serin = try world.startOperator()
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+
+        try world.write(version: "2")
+        try world.repository.commit("iris v2")
+        #expect(try await world.announcePush(to: serin, signedWith: "not-the-secret") == 401)
+        try await Task.sleep(for: .seconds(4))
+        #expect(world.transitions(of: "v2").isEmpty, "a refused webhook synced: \(world.ledger)")
+        #expect(await serin.line(containing: "webhook refused") != nil, "\(serin.text)")
+        #expect(!serin.text.contains(KubernetesRunTests.secret) && !serin.text.contains("not-the-secret"))
+
+        // The poll interval is an hour: only a valid webhook explains a rollout within seconds.
+        #expect(try await world.announcePush(to: serin) == 202)
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v2)", within: .seconds(30)), "\(world.logs)")
+    }
+
+    @Test func everyLogLineAboutAModelNamesItsVersionAndTheDesiredCommit() async throws {
+        let world = try await World()
+        try world.write(version: "1")
+        try world.repository.commit("deploy iris v1")
+        let serin = try world.startOperator()
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        try world.write(version: "2")
+        try world.repository.commit("iris v2")
+        try await world.announcePush(to: serin)
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v2)"), "\(world.logs)")
+
+        let head = try world.repository.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = serin.text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        let aboutIris = lines.filter { ($0["model"] as? String) == "ml/iris" }
+        #expect(aboutIris.count >= 10, "\(serin.text)")
+        for line in aboutIris {
+            #expect(line["version"] is String && line["desiredCommit"] is String, "\(line)")
+        }
+        #expect(aboutIris.contains { ($0["desiredCommit"] as? String).map { head.hasPrefix($0) } ?? false }, "\(serin.text)")
+    }
+
     @Test func twoLeaderElectingOperatorsHaveOneLeaderAndTheOtherTakesOverWhenItIsKilled() async throws {
         let world = try await World()
         try world.write(version: "1")
@@ -317,8 +303,8 @@ struct KubernetesRunTests {
         let standby = leader === a ? b : a
         #expect(world.transitions(of: "v1").count == Set(world.transitions(of: "v1")).count, "\(world.transitions(of: "v1"))")
         // The standby watches but never writes: every object and ledger entry so far is the leader's.
-        #expect(!standby.text.contains("object=Deployment") && !standby.text.contains("phase="), "\(standby.text)")
-        #expect(leader.text.contains("object=Deployment ml/iris-1-"), "\(leader.text)")
+        #expect(!standby.text.contains(#""object":"Deployment"#) && !standby.text.contains(#""phase":"#), "\(standby.text)")
+        #expect(leader.text.contains(#""object":"Deployment ml/iris-1-"#), "\(leader.text)")
 
         try world.write(version: "2")
         try world.repository.commit("iris v2")

@@ -1,6 +1,7 @@
 import Foundation
 import SerinGates
 import SerinHTTP
+import TestSupport
 import Testing
 
 /// The Prometheus client against loopback servers answering what proxies and misconfigured URLs answer.

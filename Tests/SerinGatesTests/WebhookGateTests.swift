@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import SerinCore
 import SerinGates
-import Testing
 import TestSupport
+import Testing
 
 /// Webhook gates against loopback HTTP receivers.
 @Suite("Webhook gates against a loopback receiver")

@@ -1,6 +1,7 @@
 import Logging
 import SerinCore
 import SerinGates
+import TestSupport
 
 /// What a check is about, as the rollout machine would describe it.
 func gateContext(namespace: String = "ml-prod", name: String = "fraud", model: String = "fraud-detector", canary: String = "2",

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import SerinGates
-import TestSupport
 
 /// A real Prometheus (Debian's `prometheus` package, /usr/bin/prometheus) on a free loopback port, scraping a
 /// `MetricsExporter` every second, with its TSDB in a temporary directory. One per test: `stop()` in a `defer`
@@ -9,12 +8,12 @@ import TestSupport
 ///
 /// Scrape jobs: one per exporter format. The mlserver and torchserve jobs add a `namespace` target label, as
 /// Kubernetes service discovery does in production, because those servers do not know their namespace.
-final class PrometheusServer: Sendable {
-    static let executable = "/usr/bin/prometheus"
+public final class PrometheusServer: Sendable {
+    public static let executable = "/usr/bin/prometheus"
     /// The namespace the mlserver and torchserve scrape jobs attach to their series.
-    static let modelServerNamespace = "ml-models"
+    public static let modelServerNamespace = "ml-models"
 
-    let port: UInt16
+    public let port: UInt16
     private let process: ServerProcess
     private let directory: TemporaryDirectory
 
@@ -24,16 +23,16 @@ final class PrometheusServer: Sendable {
         self.directory = directory
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    var client: PrometheusClient {
+    public var client: PrometheusClient {
         PrometheusClient(configuration: PrometheusConfiguration(url: url, timeout: .seconds(5)), logger: Logger(label: "test.prometheus"))
     }
 
-    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     /// Starts Prometheus scraping `exporter` and waits until it answers queries.
-    static func start(scraping exporter: MetricsExporter) async throws -> PrometheusServer {
+    public static func start(scraping exporter: MetricsExporter) async throws -> PrometheusServer {
         guard isInstalled else {
             throw HarnessError("\(executable) is missing: run scripts/install-dependencies.sh (Debian's prometheus package)")
         }
@@ -77,6 +76,9 @@ final class PrometheusServer: Sendable {
           - job_name: torchserve
             metrics_path: \(MetricsExporter.Format.torchserve.path)
             static_configs: [{targets: ["127.0.0.1:\(exporterPort)"], labels: {namespace: \(modelServerNamespace)}}]
+          - job_name: istio
+            metrics_path: \(MetricsExporter.Format.istio.path)
+            static_configs: [{targets: ["127.0.0.1:\(exporterPort)"]}]
 
         """
     }
@@ -100,7 +102,7 @@ final class PrometheusServer: Sendable {
     /// Polls until `count_over_time(selector[1m])` reaches `samples` for every series matching `selector`, so
     /// that rates and increases over the interval have data. Never a fixed sleep: a loaded machine only waits longer.
     /// Prometheus applies its first target list about 5 s after start, so the first samples take that long.
-    func waitForSamples(_ selector: String, atLeast samples: Int = 3, timeout: Duration = .seconds(30)) async throws {
+    public func waitForSamples(_ selector: String, atLeast samples: Int = 3, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         let query = "min(count_over_time(\(selector)[1m]))"
         var last = "nothing yet"
@@ -114,9 +116,9 @@ final class PrometheusServer: Sendable {
         throw HarnessError("prometheus had \(last) of \(selector) after \(timeout), expected \(samples); its log:\n\(process.log)")
     }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
-    func stop() {
+    public func stop() {
         process.stop()
         directory.remove()
     }

@@ -3,7 +3,6 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// A small HTTP/1.1 server on 127.0.0.1 for tests: the metrics exporter Prometheus scrapes and the webhook
@@ -12,22 +11,22 @@ import TestSupport
 /// It binds port 0 itself, so there is no window in which another process could take the port. `stop()` ends
 /// every held connection, waits for the threads to finish and closes the listening socket; tests call it in a
 /// `defer` (the threads keep the server alive until then).
-final class LoopbackHTTPServer: Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
+public final class LoopbackHTTPServer: Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
         /// Names lowercased.
-        var headers: [String: String]
-        var body: [UInt8]
+        public var headers: [String: String]
+        public var body: [UInt8]
     }
 
-    enum Reply: Sendable {
+    public enum Reply: Sendable {
         case respond(status: Int, contentType: String = "text/plain", body: [UInt8])
         /// Never answer: hold the connection open until the server stops (a receiver that hangs).
         case hold
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let state = Mutex(State())
     private let finished = DispatchGroup()
@@ -35,11 +34,11 @@ final class LoopbackHTTPServer: Sendable {
     private struct State {
         var stopped = false
         var closed = false
-        var requests: [Request] = []
+        public var requests: [Request] = []
         var connections: Set<Int32> = []
     }
 
-    init(handler: @escaping @Sendable (Request) -> Reply) throws {
+    public init(handler: @escaping @Sendable (Request) -> Reply) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw HarnessError("socket(): \(String(cString: strerror(errno)))") }
         var address = sockaddr_in()
@@ -70,11 +69,11 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     /// Every request received so far, in order.
-    var requests: [Request] { state.withLock { $0.requests } }
+    public var requests: [Request] { state.withLock { $0.requests } }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
+    public func stop() {
         let connections = state.withLock { state -> Set<Int32> in
             guard !state.stopped else { return [] }
             state.stopped = true

@@ -9,8 +9,8 @@ import Synchronization
 /// a path is sampled at the same instants, Prometheus' extrapolation scales them alike, and ratios (success rates)
 /// and histogram quantiles come out exact. Series appear only once they have counted something, as real clients
 /// create labelled series lazily: a version without errors has no error series at all.
-final class MetricsExporter: Sendable {
-    enum Format: String, Sendable {
+public final class MetricsExporter: Sendable {
+    public enum Format: String, Sendable {
         /// `serin_router_requests_total{namespace,deployment,version,code}` and
         /// `serin_router_request_duration_seconds{namespace,deployment,version}`: what Serin's router will export.
         case serin
@@ -20,19 +20,31 @@ final class MetricsExporter: Sendable {
         /// `ts_inference_requests_total{model_name,model_version,hostname}` and `Requests5XX{Level,Hostname}`, as
         /// TorchServe's Java client prints them (with its trailing commas); the scrape job adds `namespace`.
         case torchserve
+        /// `istio_requests_total{reporter,destination_workload_namespace,destination_canonical_service,
+        /// destination_canonical_revision,response_code}` and `istio_request_duration_milliseconds`, as the Envoy
+        /// sidecars of an Istio mesh report them for each pod; `deployment` is the canonical service.
+        case istio
 
         /// Where Prometheus scrapes this format.
-        var path: String { "/metrics/\(rawValue)" }
+        public var path: String { "/metrics/\(rawValue)" }
     }
 
     /// One version's traffic between two scrapes.
-    struct Traffic: Sendable {
-        var requests: Int
-        var errors: Int = 0
-        /// Cumulative counts per histogram bound in seconds, the last bound holding every request; serin format only.
-        var latency: [(le: Double, count: Int)] = []
+    public struct Traffic: Sendable {
+        public var requests: Int
+        public var errors: Int = 0
+        /// Cumulative counts per histogram bound in seconds, the last bound holding every request; serin and istio
+        /// formats only.
+        public var latency: [(le: Double, count: Int)] = []
         /// TorchServe's host serving this version.
-        var hostname: String = "host"
+        public var hostname: String = "host"
+
+        public init(requests: Int, errors: Int = 0, latency: [(le: Double, count: Int)] = [], hostname: String = "host") {
+            self.requests = requests
+            self.errors = errors
+            self.latency = latency
+            self.hostname = hostname
+        }
     }
 
     private struct Series: Sendable {
@@ -55,7 +67,7 @@ final class MetricsExporter: Sendable {
     private let store = Store()
     private let server: LoopbackHTTPServer
 
-    init() throws {
+    public init() throws {
         let series = store
         server = try LoopbackHTTPServer { request in
             guard request.method == "GET", let format = Format.allCases.first(where: { request.path == $0.path }) else {
@@ -75,12 +87,12 @@ final class MetricsExporter: Sendable {
         }
     }
 
-    var port: UInt16 { server.port }
+    public var port: UInt16 { server.port }
 
-    func stop() { server.stop() }
+    public func stop() { server.stop() }
 
     /// Sets (or replaces) a version's traffic from the next scrape on.
-    func set(_ format: Format, namespace: String, deployment: String, model: String, version: String, traffic: Traffic) {
+    public func set(_ format: Format, namespace: String, deployment: String, model: String, version: String, traffic: Traffic) {
         store.series.withLock { all in
             if let index = all.firstIndex(where: { $0.format == format && $0.namespace == namespace && $0.deployment == deployment && $0.version == version }) {
                 all[index].traffic = traffic
@@ -131,6 +143,25 @@ final class MetricsExporter: Sendable {
             lines.append("# TYPE Requests5XX counter")
             for s in all where s.errors > 0 {
                 lines.append("Requests5XX{Level=\"Host\",Hostname=\"\(s.traffic.hostname)\",} \(Double(s.errors))")
+            }
+        case .istio:
+            lines.append("# TYPE istio_requests_total counter")
+            for s in all {
+                let labels = "reporter=\"destination\",destination_workload_namespace=\"\(s.namespace)\","
+                    + "destination_canonical_service=\"\(s.deployment)\",destination_canonical_revision=\"\(s.version)\""
+                if s.requests - s.errors > 0 { lines.append("istio_requests_total{\(labels),response_code=\"200\"} \(s.requests - s.errors)") }
+                if s.errors > 0 { lines.append("istio_requests_total{\(labels),response_code=\"503\"} \(s.errors)") }
+            }
+            lines.append("# TYPE istio_request_duration_milliseconds histogram")
+            for s in all where !s.buckets.isEmpty {
+                let labels = "reporter=\"destination\",destination_workload_namespace=\"\(s.namespace)\","
+                    + "destination_canonical_service=\"\(s.deployment)\",destination_canonical_revision=\"\(s.version)\""
+                for (bound, count) in zip(s.traffic.latency.map(\.le), s.buckets) {
+                    lines.append("istio_request_duration_milliseconds_bucket{\(labels),le=\"\(bound * 1_000)\"} \(count)")
+                }
+                lines.append("istio_request_duration_milliseconds_bucket{\(labels),le=\"+Inf\"} \(s.buckets.last ?? 0)")
+                lines.append("istio_request_duration_milliseconds_count{\(labels)} \(s.buckets.last ?? 0)")
+                lines.append("istio_request_duration_milliseconds_sum{\(labels)} 0")
             }
         }
         return lines.joined(separator: "\n") + "\n"
