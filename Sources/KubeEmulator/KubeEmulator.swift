@@ -46,7 +46,8 @@ public final class KubeEmulator: Sendable {
         }
         let store = ObjectStore(historyLimit: options.watchHistoryLimit,
                                 deploymentReadyAfter: options.deploymentReadyAfter,
-                                simulatesDeploymentController: options.simulatesDeploymentController, logger: logger)
+                                simulatesDeploymentController: options.simulatesDeploymentController,
+                                conformanceFaults: options.conformanceFaults, logger: logger)
         let control = EmulatorControl(acceptedTokens: options.acceptedTokens,
                                       unprivilegedUsers: options.unprivilegedUsers)
         let listener = try await HTTPServer.bind(port: options.port, tls: tlsContext)

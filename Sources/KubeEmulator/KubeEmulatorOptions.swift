@@ -21,6 +21,8 @@ public struct KubeEmulatorOptions: Sendable {
     /// Serve HTTPS with this certificate instead of plain HTTP (nil). kubectl sends a bearer token over TLS only, so
     /// authentication with kubectl needs it; over TLS clients negotiate HTTP/2 by ALPN, as with the real server.
     public var tls: KubeEmulatorTLS?
+    /// Deliberate bugs, for the conformance suite's proof that it notices a broken emulator; empty everywhere else.
+    package var conformanceFaults: Set<ConformanceFault> = []
 
     public init() {}
 }

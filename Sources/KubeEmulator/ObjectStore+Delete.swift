@@ -35,7 +35,7 @@ extension ObjectStore {
                 details: APIStatusError.details(type, name: name))
         }
         let finalizers = ObjectMetadata.finalizers(of: old)
-        if !finalizers.isEmpty {
+        if !finalizers.isEmpty, !conformanceFaults.contains(.ignoresFinalizers) {
             if ObjectMetadata.isDeleting(old) { return Self.present(old, as: type) }
             var marked = old
             ObjectMetadata.set("deletionTimestamp", .string(ObjectMetadata.timestamp()), in: &marked)

@@ -19,7 +19,9 @@ extension ObjectStore {
             throw .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         if let requested = ObjectMetadata.resourceVersion(of: body) {
-            if requested != ObjectMetadata.resourceVersion(of: old) { throw .conflict(type, name: name) }
+            if requested != ObjectMetadata.resourceVersion(of: old), !conformanceFaults.contains(.acceptsStaleUpdates) {
+                throw .conflict(type, name: name)
+            }
         } else if type.isCustom && !isPatch {
             throw .invalid(type, name: name, causes: [.init(field: "metadata.resourceVersion",
                                                             message: "Invalid value: 0: must be specified for an update")])
@@ -45,7 +47,7 @@ extension ObjectStore {
     func commit(_ type: ResourceType, key: ObjectKey, old: JSONValue, proposed: JSONValue, dryRun: Bool) -> JSONValue {
         var new = proposed
         if Self.comparable(new) == Self.comparable(old) { return Self.present(old, as: type) }
-        if GenerationRule.shouldBump(type, old: old, new: new) {
+        if GenerationRule.shouldBump(type, old: old, new: new), !keepsGenerationByFault(type, old: old, new: new) {
             let generation = old[path: "metadata", "generation"]?.integerValue ?? 0
             ObjectMetadata.set("generation", .integer(generation + 1), in: &new)
         }
@@ -66,6 +68,13 @@ extension ObjectStore {
         emit(.modified, new, previous: old, storageKey: type.storageKey)
         afterWrite(type, key: key, object: new)
         return Self.present(new, as: type)
+    }
+
+    /// Whether `ConformanceFault.keepsGenerationOnDeploymentAnnotationChange` withholds this bump: a Deployment
+    /// write that changed its annotations but not its spec.
+    private func keepsGenerationByFault(_ type: ResourceType, old: JSONValue, new: JSONValue) -> Bool {
+        conformanceFaults.contains(.keepsGenerationOnDeploymentAnnotationChange)
+            && type.plural == "deployments" && !type.isCustom && old["spec"] == new["spec"]
     }
 
     /// The object without what changes on every write, to tell a no-op write.

@@ -19,7 +19,8 @@ extension ObjectStore {
         } else if requested.isEmpty || requested == "0" {
             let current = objects.filter { $0.key.storageKey == type.storageKey && filter.matches($0.value) }
                 .sorted { $0.key < $1.key }
-            for (_, object) in current { continuation.yield(Self.eventLine(.added, Self.present(object, as: type))) }
+            let initial = conformanceFaults.contains(.omitsInitialWatchEvents) ? [] : current
+            for (_, object) in initial { continuation.yield(Self.eventLine(.added, Self.present(object, as: type))) }
         } else {
             let version = Int64(requested) ?? 0
             if forceExpired || version < compactedThrough {

@@ -22,6 +22,8 @@ actor ObjectStore {
     var watchers: [Int: ActiveWatch] = [:]
     var nextWatchID = 0
     let logger: Logger
+    /// Deliberate bugs for the conformance suite's own tests; empty otherwise.
+    let conformanceFaults: Set<ConformanceFault>
 
     // The deployment controller simulation.
     var deploymentReadyAfter: Duration
@@ -35,8 +37,11 @@ actor ObjectStore {
         var continuation: AsyncStream<JSONValue>.Continuation
     }
 
-    init(historyLimit: Int, deploymentReadyAfter: Duration, simulatesDeploymentController: Bool = true, logger: Logger) {
+    init(historyLimit: Int, deploymentReadyAfter: Duration, simulatesDeploymentController: Bool = true,
+         conformanceFaults: Set<ConformanceFault> = [], logger: Logger)
+    {
         self.simulatesDeploymentController = simulatesDeploymentController
+        self.conformanceFaults = conformanceFaults
         self.historyLimit = max(1, historyLimit)
         self.deploymentReadyAfter = deploymentReadyAfter
         self.logger = logger

@@ -27,10 +27,31 @@ actor ConformanceSession {
     static let adminToken = "conformance-admin"
     static let nobodyToken = "conformance-nobody"
 
+    /// Deliberate bugs the emulator starts with: only `ConformanceFaultTests` sets any.
+    private let faults: Set<ConformanceFault>
     private var emulator: KubeEmulator?
     private var identities = RunIdentities()
     /// The last resourceVersion answered, recorded and actual: successive ones must stand in the same order.
     private var lastResourceVersion: (recorded: String, actual: String)?
+
+    init(faults: Set<ConformanceFault> = []) { self.faults = faults }
+
+    /// Replays every case in order, as the conformance suite does, and answers the cases that differ, each with its
+    /// differences (a request that fails outright counts as a difference).
+    func replayAll(_ cases: [TranscriptCase]) async -> [(name: String, differences: [String])] {
+        var differing: [(name: String, differences: [String])] = []
+        for recorded in cases {
+            let differences: [String]
+            do { differences = try await replay(recorded) } catch { differences = ["the request failed: \(error)"] }
+            if !differences.isEmpty { differing.append((recorded.name, differences)) }
+        }
+        return differing
+    }
+
+    func stop() async throws {
+        try await emulator?.stop()
+        emulator = nil
+    }
 
     private func baseURL() async throws -> String {
         if let emulator { return emulator.baseURL }
@@ -38,6 +59,7 @@ actor ConformanceSession {
         options.acceptedTokens = [Self.adminToken]
         options.unprivilegedUsers = [Self.nobodyToken: "nobody"]
         options.simulatesDeploymentController = false
+        options.conformanceFaults = faults
         let started = try await KubeEmulator.start(options)
         emulator = started
         return started.baseURL
@@ -56,7 +78,8 @@ actor ConformanceSession {
         let base = try await baseURL()
         let path = identities.translate(path: recorded.request.path)
         let body = recorded.request.body.map { identities.translate(body: $0) }
-        var comparison = ConformanceComparison(identities: identities)
+        let divergence = KnownDivergence.transcriptCases[recorded.name]
+        var comparison = ConformanceComparison(identities: identities, divergence: divergence)
 
         if let stream = recorded.response.stream {
             async let watched = HTTP.send("GET", base + path, token: token(for: recorded), contentType: nil, body: nil)
@@ -76,7 +99,6 @@ actor ConformanceSession {
         if answer.status != recorded.response.status {
             comparison.differ("status code", recorded: recorded.response.status, actual: answer.status)
         }
-        let divergence = KnownDivergence.cases[recorded.name]
         if let expected = recorded.response.body {
             guard let actual = try? JSONValue(parsing: answer.text) else {
                 comparison.differ("body", recorded: expected, actual: answer.text)
