@@ -96,7 +96,8 @@ public actor DesiredStateSource {
         default: break
         }
         if let syncedCommit { return await !mirror.canRead(syncedCommit) }
-        return false
+        // Nothing synced yet in this process: the damage may predate it (Serin restarted on a broken cache).
+        return await mirror.cannotReadFetchedTip(of: configuration.branch)
     }
 
     private func syncOnce() async -> SyncOutcome {

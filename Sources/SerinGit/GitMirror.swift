@@ -90,6 +90,20 @@ public actor GitMirror {
         }
     }
 
+    /// Whether the mirror holds a fetched tip of `branch` that it can no longer read: its objects were deleted or
+    /// damaged, possibly while Serin was stopped, so a fresh process has no synced commit to check instead.
+    public func cannotReadFetchedTip(of branch: String) async -> Bool {
+        let reference = Self.fetchedReference(branch)
+        let tip: ObjectID?
+        do throws(GitError) {
+            tip = try await withRepository { repository throws(GitError) in try repository.resolve(reference) }
+        } catch {
+            return true
+        }
+        guard let tip else { return false }
+        return await !canRead(tip)
+    }
+
     /// Deletes the mirror and starts an empty one in its place; the next fetch downloads everything again.
     public func recreate() async throws(GitError) {
         let path = self.path

@@ -26,10 +26,29 @@ public enum RemoteURL {
         return nil
     }
 
-    /// The SSH host and port of an address (`ssh://user@host:port/path` or scp-like `user@host:path`), for
+    /// The SSH host and port of an address (`ssh://user@host:port/path`, scp-like `user@host:path`, and the scp-like
+    /// forms libgit2 also reads: `[user@host:port]:path`, the only one carrying a port, and `user@[::1]:path`), for
     /// known_hosts lookups; nil for other transports.
     public static func sshHost(of address: String) -> (host: String, port: Int)? {
         var authority: Substring
+        if !address.contains("://"), address.hasPrefix("["), let close = address.firstIndex(of: "]"),
+           address[address.index(after: close)...].hasPrefix(":") {
+            // `[user@host:port]:path`
+            authority = address[address.index(after: address.startIndex)..<close]
+            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+            guard let colon = authority.lastIndex(of: ":") else { return authority.isEmpty ? nil : (String(authority), 22) }
+            let host = authority[..<colon]
+            guard !host.isEmpty, let port = Int(authority[authority.index(after: colon)...]) else { return nil }
+            return (String(host), port)
+        }
+        if !address.contains("://"), !address.hasPrefix("/"), !address.hasPrefix("."),
+           let open = address.firstIndex(of: "["), let close = address.firstIndex(of: "]"), open < close,
+           address[..<open].allSatisfy({ $0 != ":" && $0 != "/" }), address[..<open].isEmpty || address[..<open].hasSuffix("@"),
+           address[address.index(after: close)...].hasPrefix(":") {
+            // `user@[::1]:path`
+            let host = address[address.index(after: open)..<close]
+            return host.isEmpty ? nil : (String(host), 22)
+        }
         if address.hasPrefix("ssh://") || address.hasPrefix("ssh+git://") || address.hasPrefix("git+ssh://") {
             guard let scheme = address.firstRange(of: "://") else { return nil }
             authority = address[scheme.upperBound...].prefix { $0 != "/" }

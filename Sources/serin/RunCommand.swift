@@ -45,6 +45,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The branch the ledger of rollout transitions is committed to (env SERIN_STATUS_BRANCH).")
     var statusBranch: String = environment["SERIN_STATUS_BRANCH"] ?? "serin/status"
 
+    @Flag(help: "Commit the ledger under status/ on the desired branch instead of on --status-branch (env SERIN_STATUS_ON_DESIRED_BRANCH=true).")
+    var statusOnDesiredBranch = environment["SERIN_STATUS_ON_DESIRED_BRANCH"] == "true"
+
+    @Option(help: "Author of ledger commits, as \"Name <email>\" (env SERIN_LEDGER_AUTHOR; default: Serin <serin@localhost>).")
+    var ledgerAuthor: String = environment["SERIN_LEDGER_AUTHOR"] ?? GitSignature.serin.identity
+
+    @Option(help: "Committer of ledger commits, as \"Name <email>\" (env SERIN_LEDGER_COMMITTER; default: the author).")
+    var ledgerCommitter: String?
+
     @Option(help: "Where the local runtime keeps model servers' working directories, logs and state (env SERIN_STATE_DIR).")
     var stateDir: String = environment["SERIN_STATE_DIR"] ?? ".serin"
 
@@ -101,10 +110,26 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard GitSignature(parsing: ledgerAuthor) != nil else {
+            throw ValidationError("--ledger-author must be \"Name <email>\", such as \"Serin <serin@example.com>\", not \(ledgerAuthor)")
+        }
+        if let committer = ledgerCommitter ?? RunCommand.environment["SERIN_LEDGER_COMMITTER"], GitSignature(parsing: committer) == nil {
+            throw ValidationError("--ledger-committer must be \"Name <email>\", such as \"Serin <serin@example.com>\", not \(committer)")
+        }
         if let name = defaultMetricsSource ?? RunCommand.environment["SERIN_DEFAULT_METRICS_SOURCE"],
            KubernetesGateMeasurer.names[name] == nil {
             throw ValidationError("--default-metrics-source must be one of \(KubernetesGateMeasurer.names.keys.sorted().joined(separator: ", ")), not \(name)")
         }
+    }
+
+    /// The branch the ledger is committed to: the desired branch itself with --status-on-desired-branch.
+    var ledgerBranch: String { statusOnDesiredBranch ? branch : statusBranch }
+
+    /// The ledger writer's settings: its branch, author and committer (validated in `validate()`).
+    var ledgerConfiguration: LedgerWriter.Configuration {
+        let author = GitSignature(parsing: ledgerAuthor) ?? .serin
+        let committer = (ledgerCommitter ?? RunCommand.environment["SERIN_LEDGER_COMMITTER"]).flatMap(GitSignature.init(parsing:)) ?? author
+        return LedgerWriter.Configuration(branch: ledgerBranch, author: author, committer: committer)
     }
 
     static func address(_ text: String) -> (host: String, port: Int)? {
@@ -144,8 +169,8 @@ struct RunCommand: AsyncParsableCommand {
         let source = DesiredStateSource(mirror: mirror, configuration: .init(branch: branch, root: path),
                                         logger: Logger(label: "serin.git"))
         let ledger = RolloutLedger(
-            writer: LedgerWriter(mirror: mirror, configuration: .init(branch: statusBranch), logger: Logger(label: "serin.ledger")),
-            reader: LedgerReader(mirror: mirror, branch: statusBranch, logger: Logger(label: "serin.ledger")),
+            writer: LedgerWriter(mirror: mirror, configuration: ledgerConfiguration, logger: Logger(label: "serin.ledger")),
+            reader: LedgerReader(mirror: mirror, branch: ledgerBranch, logger: Logger(label: "serin.ledger")),
             logger: Logger(label: "serin.ledger"))
         let metrics = (prometheusUrl ?? RunCommand.environment["SERIN_PROMETHEUS_URL"]).map {
             PrometheusClient(configuration: PrometheusConfiguration(url: $0), logger: Logger(label: "serin.gates"))
@@ -182,7 +207,7 @@ struct RunCommand: AsyncParsableCommand {
                                  configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
                                  metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
         let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
-        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
+        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
         logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; its traffic metrics at /metrics")
         logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
         // Shut down in reverse: the loop stops taking work first, then the runtime stops the model servers.
@@ -220,7 +245,7 @@ struct RunCommand: AsyncParsableCommand {
                                  configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
                                  metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
         let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
-        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(statusBranch)")
+        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
         logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
         logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
         let elector = leaderElect ? LeaderElector(

@@ -122,6 +122,51 @@ struct RunCommandTests {
         #expect(ledger.split(separator: "\n").first == "ml/iris: Succeeded 100% (v2)")
     }
 
+    /// With --status-on-desired-branch the ledger lives under status/ on the desired branch, next to the deployments,
+    /// and its commits carry the configured author (the committer defaults to it).
+    @Test func theLedgerCanBeCommittedUnderStatusOnTheDesiredBranchByAConfiguredAuthor() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        let binaries = ValidateCommandTests.executable.deletingLastPathComponent().path
+        let serin = try RunningSerin(
+            arguments: ["run", "--runtime", "local", "--repo", repository.path,
+                        "--state-dir", repository.root.appendingPathComponent("state").path,
+                        "--router-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--interval", "1h",
+                        "--status-on-desired-branch", "--ledger-author", "Ops Bot <ops@example.com>"],
+            environment: ["PATH": "\(binaries):/usr/bin:/bin", "HOME": repository.root.path],
+            log: repository.root.appendingPathComponent("serin.log"))
+        #expect(await serin.line(containing: "recording rollouts on main") != nil, "\(serin.text)")
+        #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
+        serin.process.terminate()
+        serin.process.waitUntilExit()
+        #expect(serin.process.terminationStatus == 0)
+
+        let ledger = try repository.git("log", "--format=%s|%an <%ae>|%cn <%ce>", "main")
+            .split(separator: "\n").map(String.init)
+        #expect(ledger.last == "deploy iris v1|t <t@example.invalid>|t <t@example.invalid>")
+        let transitions = ledger.dropLast()
+        #expect(!transitions.isEmpty)
+        #expect(transitions.allSatisfy { $0.hasPrefix("ml/iris: ") && $0.hasSuffix("|Ops Bot <ops@example.com>|Ops Bot <ops@example.com>") },
+                "\(ledger)")
+        #expect(transitions.first?.hasPrefix("ml/iris: Succeeded 100% (v1)|") == true, "\(ledger)")
+        let files = try repository.git("ls-tree", "-r", "--name-only", "main")
+        #expect(files == "deployments/iris.yaml\nstatus/ml/iris.yaml\n")
+        #expect(try repository.git("branch", "--list", "serin/status").isEmpty)
+        let history = try ValidateCommandTests().serin(["history", "ml/iris", "--repo", repository.path, "--status-branch", "main", "-o", "json",
+                                                        "--cache-dir", repository.root.appendingPathComponent("cache").path])
+        #expect(history.status == 0, "\(history.stderr)")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.count == transitions.count)
+        #expect(entries.last?["phase"] as? String == "Succeeded")
+    }
+
+    @Test func aLedgerAuthorThatIsNotNameAndEmailIsAUsageError() throws {
+        let outcome = try ValidateCommandTests().serin(["run", "--ledger-author", "ops@example.com"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("--ledger-author must be \"Name <email>\""), "\(outcome.stderr)")
+    }
+
     @Test func aRouterAddressAlreadyInUseIsAClearErrorAtStart() async throws {
         let repository = try PlanAndHistoryCommandTests.Repository()
         try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))

@@ -209,6 +209,38 @@ struct DamagedMirrorTests {
     }
 }
 
+/// Serin stopped, its mirror lost its pack files, and Serin started again on the same cache, over git://: the fresh
+/// process has synced nothing yet, and still rebuilds the mirror instead of failing every sync.
+@Suite("A mirror damaged while Serin was stopped")
+struct DamagedMirrorOnStartTests {
+    @Test func aMirrorWithDeletedPackFilesFoundOnStartIsRebuilt() async throws {
+        let server = try await GitDaemonServer.start()
+        defer { server.stop() }
+        let repository = try server.makeBareRepository(named: "desired")
+        _ = try repository.commitAndPush(["deployments/iris.yaml": DeploymentsRepository.deployment("iris")], message: "iris v1")
+        let remote = GitRemote(url: server.url(forRepository: "desired"))
+        let cache = try server.makeScratchDirectory("cache").path
+        let before = try await GitMirror(remote: remote, cacheDirectory: cache)
+        #expect(await DesiredStateSource(mirror: before, logger: DeploymentsRepository.quiet).sync().desired != nil)
+
+        let packs = URL(fileURLWithPath: before.path).appendingPathComponent("objects/pack")
+        let packFiles = try FileManager.default.contentsOfDirectory(atPath: packs.path)
+        #expect(!packFiles.isEmpty)
+        for file in packFiles { try FileManager.default.removeItem(at: packs.appendingPathComponent(file)) }
+        let next = try repository.commitAndPush(["deployments/iris.yaml": DeploymentsRepository.deployment("iris", version: "2")],
+                                                message: "iris v2")
+
+        let restarted = DesiredStateSource(mirror: try await GitMirror(remote: remote, cacheDirectory: cache), logger: DeploymentsRepository.quiet)
+        let outcome = await restarted.sync()
+        guard case .applied(let snapshot, _) = outcome else {
+            Issue.record("expected the restarted source to rebuild the mirror and apply, got \(outcome)")
+            return
+        }
+        #expect(snapshot.commit.hex == next)
+        #expect(snapshot.decoding.state.deployments.first?.spec.model.version == "2")
+    }
+}
+
 @Suite("Approvals committed to the desired branch")
 struct ApprovalSourceTests {
     @Test func approvalFilesMergedToTheBranchApproveThatVersionOfThatModel() async throws {

@@ -36,6 +36,16 @@ struct LedgerWriterTests {
         #expect(try log(repository, "main") == ["desired"])
     }
 
+    @Test func theAuthorAndCommitterOfLedgerCommitsAreConfigurable() async throws {
+        let repository = try DeploymentsRepository()
+        let configuration = LedgerWriter.Configuration(author: GitSignature(name: "Ops Bot", email: "ops@example.com"),
+                                                       committer: GitSignature(name: "Release Train", email: "train@example.com"))
+        let writer = LedgerWriter(mirror: try await repository.mirror(), configuration: configuration, logger: DeploymentsRepository.quiet)
+        _ = try await writer.write(record(1))
+        let identities = try repository.git.run(["--git-dir", repository.bare.path, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "serin/status"])
+        #expect(identities == "Ops Bot <ops@example.com>|Release Train <train@example.com>\n")
+    }
+
     @Test func writingTheSameContentAgainMakesNoEmptyCommit() async throws {
         let repository = try DeploymentsRepository()
         let writer = try await writer(for: repository)

@@ -9,6 +9,9 @@ struct RemoteAddressTests {
         ("ssh://git@[::1]:2222/repo.git", "::1", 2222),
         ("git@github.com:org/repo.git", "github.com", 22),
         ("example.com:repo.git", "example.com", 22),
+        ("[git@example.com:2222]:org/repo.git", "example.com", 2222),
+        ("[example.com:2222]:/srv/repo.git", "example.com", 2222),
+        ("git@[::1]:repo.git", "::1", 22),
     ])
     func sshHostAndPort(_ address: String, _ host: String, _ port: Int) {
         let parsed = RemoteURL.sshHost(of: address)

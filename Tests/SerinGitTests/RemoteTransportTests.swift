@@ -156,6 +156,39 @@ struct RemoteTransportTests {
         #expect(!error.description.contains("wrong-horse"))
     }
 
+    /// The password is read from its file at every sync: a wrong one fails that sync with the last good state kept,
+    /// and the right one, put back, is picked up without a restart.
+    @Test func aWrongPasswordKeepsTheLastGoodStateUntilTheRightOneIsBack() async throws {
+        let server = try await SmartHTTPServer.start(username: "serin", password: "correct-horse")
+        defer { server.stop() }
+        let repository = try server.makeBareRepository(named: "desired")
+        let good = try repository.commitAndPush(["deployments/iris.yaml": DeploymentsRepository.deployment("iris")], message: "iris v1")
+        let secret = try server.makeScratchDirectory("secrets").appendingPathComponent("password")
+        try Data("correct-horse\n".utf8).write(to: secret)
+        let remote = GitRemote(url: server.url(forRepository: "desired"),
+                               credentials: .basic(username: "serin", password: .file(secret.path)))
+        let source = DesiredStateSource(mirror: try await GitMirror(remote: remote, cacheDirectory: try server.makeScratchDirectory("cache").path),
+                                        logger: Self.quiet)
+        #expect(await source.sync().desired?.commit.hex == good)
+
+        let next = try repository.commitAndPush(["deployments/iris.yaml": DeploymentsRepository.deployment("iris", version: "2")],
+                                                message: "iris v2")
+        try Data("battery-staple\n".utf8).write(to: secret)
+        guard case .failed(let error, let lastGood) = await source.sync() else {
+            Issue.record("expected the wrong password to fail the sync")
+            return
+        }
+        #expect(error.kind == .authentication)
+        #expect(error.description.contains("the remote refused the username and password for serin"))
+        #expect(lastGood?.commit.hex == good)
+        #expect(lastGood?.decoding.state.deployments.first?.spec.model.version == "1")
+
+        try Data("correct-horse\n".utf8).write(to: secret)
+        let recovered = await source.sync()
+        #expect(recovered.desired?.commit.hex == next)
+        #expect(recovered.desired?.decoding.state.deployments.first?.spec.model.version == "2")
+    }
+
     @Test func httpWithoutCredentialsSaysNoneAreConfigured() async throws {
         let server = try await SmartHTTPServer.start()
         defer { server.stop() }
@@ -187,6 +220,32 @@ struct RemoteTransportTests {
         #expect(outcome.desired?.decoding.state.entries.count == 1, "\(outcome)")
         _ = try await ledger(remote, cache: try server.makeScratchDirectory("ledger")).write(Self.record)
         #expect(try repository.runInBareRepository(["log", "--format=%s", "serin/status"]) == "ml/iris: Progressing 10% (v2)\n")
+    }
+
+    /// The scp-like form, in its bracketed shape that carries the port: known_hosts is looked up for that port, so
+    /// the strict default accepts the server only through its `[127.0.0.1]:PORT` entry.
+    @Test func anScpLikeAddressSyncsAndPushesWithKnownHostsChecked() async throws {
+        let server = try await SSHGitServer.start()
+        defer { server.stop() }
+        let repository = try seed(server)
+        let address = server.scpLikeAddress(forRepository: "desired")
+        #expect(!address.contains("://"))
+        let remote = GitRemote(url: address,
+                               credentials: .sshKey(username: server.user, privateKey: server.clientKey.privateKey.path,
+                                                    publicKey: server.clientKey.publicKey.path, passphrase: nil),
+                               knownHosts: KnownHosts(parsing: server.knownHostsLine))
+        let outcome = try await sync(remote, cache: try server.makeScratchDirectory("cache"))
+        #expect(outcome.desired?.decoding.state.entries.count == 1, "\(outcome)")
+        _ = try await ledger(remote, cache: try server.makeScratchDirectory("ledger")).write(Self.record)
+        #expect(try repository.runInBareRepository(["log", "--format=%s", "serin/status"]) == "ml/iris: Progressing 10% (v2)\n")
+
+        let impostor = GitRemote(url: address, credentials: remote.credentials,
+                                 knownHosts: KnownHosts(parsing: try server.wrongKnownHostsLine()))
+        guard case .failed(let error, _) = try await sync(impostor, cache: try server.makeScratchDirectory("impostor")) else {
+            Issue.record("expected a changed host key to be refused")
+            return
+        }
+        #expect(error.kind == .hostKey)
     }
 
     @Test func sshWithAHashedKnownHostsEntrySyncs() async throws {

@@ -140,9 +140,15 @@ final class SSHGitServer: GitServer {
     var processIdentifier: pid_t { process.processIdentifier }
     var log: String { process.log }
 
-    /// "ssh://USER@127.0.0.1:PORT/<absolute path of repositoriesRoot>/NAME.git". (The scp-like form cannot carry a port.)
+    /// "ssh://USER@127.0.0.1:PORT/<absolute path of repositoriesRoot>/NAME.git".
     func url(forRepository name: String) -> String {
         "ssh://\(user)@\(LoopbackPort.host):\(port)\(repositoriesRoot.path)/\(name).git"
+    }
+
+    /// The scp-like address of the same repository, "[USER@127.0.0.1:PORT]:<absolute path>/NAME.git": the plain
+    /// `user@host:path` form cannot carry a port, and this bracketed one is how libgit2 (and git) take one.
+    func scpLikeAddress(forRepository name: String) -> String {
+        "[\(user)@\(LoopbackPort.host):\(port)]:\(repositoriesRoot.path)/\(name).git"
     }
 
     /// The host key's SHA-256 fingerprint, "SHA256:<base64>".
