@@ -42,4 +42,6 @@ benchmark:
 	@bash scripts/install-dependencies.sh benchmark
 	$(SWIFT) run -c release --package-path Benchmarks SerinBenchmarks
 	$(SWIFT) run -c release --package-path Benchmarks InformerBenchmarks
+	$(SWIFT) build -c release --product serin
+	$(SWIFT) run -c release --package-path Benchmarks OperatorBenchmarks
 	$(SWIFT) run -c release --package-path Benchmarks RouterBenchmarks

@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "serin", path: ".."),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -30,6 +31,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/InformerBenchmarks"
+        ),
+        .executableTarget(
+            name: "OperatorBenchmarks",
+            dependencies: [
+                .product(name: "SerinCore", package: "serin"),
+                .product(name: "SerinHTTP", package: "serin"),
+                .product(name: "SerinKube", package: "serin"),
+                .product(name: "KubeEmulator", package: "serin"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/OperatorBenchmarks"
         ),
         .executableTarget(
             name: "RouterBenchmarks",

@@ -15,10 +15,14 @@ public struct EmulatorRequestRecord: Sendable, Equatable {
     /// Which accepted connection carried the request, numbered from 1 in order of acceptance: requests that share a
     /// number shared a connection (keep-alive over HTTP/1.1, streams over HTTP/2).
     public var connection: Int
+    /// When the whole request had arrived, on the emulator's process clock: benchmarks in the same process time
+    /// a client's first write by it.
+    public var receivedAt: ContinuousClock.Instant
 
     public init(method: String, path: String, query: String, contentType: String?, status: Int, userAgent: String?,
-                httpVersion: String = "HTTP/1.1", connection: Int = 0)
+                httpVersion: String = "HTTP/1.1", connection: Int = 0, receivedAt: ContinuousClock.Instant = .now)
     {
+        self.receivedAt = receivedAt
         self.method = method
         self.path = path
         self.query = query

@@ -173,6 +173,7 @@ enum HTTPServer {
                     case .end:
                         guard let requestHead = head else { continue }
                         head = nil
+                        let received = ContinuousClock.now
                         let request = EmulatorRequest(
                             method: requestHead.method.rawValue, uri: requestHead.uri,
                             headers: requestHead.headers.map { ($0.name, $0.value) }, body: body)
@@ -186,7 +187,7 @@ enum HTTPServer {
                         await control.record(EmulatorRequestRecord(
                             method: request.method, path: request.path, query: request.rawQuery,
                             contentType: request.contentType, status: response.status, userAgent: request.userAgent,
-                            httpVersion: protocolName(requestHead.version), connection: number))
+                            httpVersion: protocolName(requestHead.version), connection: number, receivedAt: received))
                         try await write(response, to: outbound, version: requestHead.version,
                                         keepAlive: requestHead.isKeepAlive, closed: closed)
                         if !requestHead.isKeepAlive { return }
