@@ -42,6 +42,10 @@ let package = Package(
     ],
     targets: [
         // System libraries from Debian's -dev packages. Shims live in each shim.h as static inline functions.
+        // YAML is read with libyaml's event parser (the parser under Yams) directly: building the node tree from
+        // events lets SerinCore refuse deep nesting, alias bombs, too many documents and custom tags as they arrive,
+        // rather than on a tree Yams has already composed, keep a line and column for every node, and read scalars
+        // without YAML 1.1's `on`/`no` booleans.
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),

@@ -41,6 +41,31 @@ struct DesiredStateTests {
         ])
     }
 
+    @Test func aSecondDefinitionBesideAnInvalidOneIsReportedInTheSameRun() {
+        let decoding = DesiredState.decode([
+            SourceFile(path: "deployments/a.yaml", text: document(name: "iris").replacingFirst("s3://", with: "ftp://")),
+            SourceFile(path: "deployments/b.yaml", text: "# copy\n" + document(name: "iris")),
+        ])
+        #expect(decoding.diagnostics.map(\.description) == [
+            "deployments/a.yaml:5:30: error: spec.model.uri: found \"ftp://models/iris/1\", expected a URI starting with one of s3://, gs://, https://, file://, hf://, pvc://",
+            "deployments/b.yaml:2:1: error: metadata.name: ModelDeployment ml/iris is defined twice: here and at deployments/a.yaml:1:1; each namespace/name may be defined once; rename or remove one",
+        ])
+    }
+
+    @Test func anInvalidSecondDefinitionGetsBothItsOwnErrorsAndTheDuplicateError() {
+        let decoding = decode(document(name: "iris") + "---\n" + document(name: "iris").replacingFirst("version: \"1\"", with: "version: \"\""))
+        #expect(decoding.diagnostics.map(located) == [
+            "8:1: error: metadata.name: ModelDeployment ml/iris is defined twice: here and at test.yaml:1:1; each namespace/name may be defined once; rename or remove one",
+            #"12:20: error: spec.model.version: found the string "", expected a version of at most 63 letters, digits, '-', '_', '.' or '+', starting with a letter or digit"#,
+        ])
+        #expect(decoding.state.entries.values.map(\.mark.line) == [1])
+    }
+
+    @Test func anInvalidDocumentAloneIsNoDuplicate() {
+        let decoding = decode(document(name: "iris").replacingFirst("s3://", with: "ftp://") + "---\n" + document(name: "fraud"))
+        #expect(decoding.errors.map(\.path.description) == ["spec.model.uri"])
+    }
+
     @Test func sameNameInAnotherNamespaceIsADifferentDeployment() {
         let decoding = decode(document(name: "iris", namespace: "a") + "---\n" + document(name: "iris", namespace: "b"))
         #expect(decoding.isValid)

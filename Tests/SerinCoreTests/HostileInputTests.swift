@@ -18,7 +18,7 @@ struct HostileInputTests {
     @Test func fileOverOneMebibyteIsRefusedBeforeParsing() {
         let bytes = Array(("# " + String(repeating: "x", count: 1 << 20) + "\n").utf8)
         #expect(decodeQuickly(bytes).diagnostics.map(located) == [
-            "1:1: error: file is 1 MiB, larger than the 1 MiB limit; split it into several files",
+            "1:1: error: file is 1048579 bytes, larger than the 1 MiB (1048576 bytes) limit; split it into several files",
         ])
     }
 

@@ -29,26 +29,31 @@ public struct DesiredState: Sendable, Hashable {
         if file.size > limits.maxFileBytes {
             return DecodedFile(path: file.path, entries: [], diagnostics: [Diagnostic(
                 file: file.path, mark: SourceMark(line: 1, column: 1),
-                message: "file is \(ByteCount(file.size)), larger than the \(ByteCount(limits.maxFileBytes)) limit",
+                message: ByteCount.oversize(file.size, limit: limits.maxFileBytes),
                 hint: "split it into several files")])
         }
         let stream = YAMLReader.read(file.contents, limits: limits)
         var entries: [Entry] = []
         var diagnostics: [Diagnostic] = []
         var modelKeys: [DeploymentKey?] = []
+        var undecoded: [UndecodedClaim] = []
         for document in stream.documents {
             guard let root = document.root, !root.isNull else { continue }
-            if case .model(let key) = DocumentDecoder.claim(of: root) { modelKeys.append(key) }
+            let claim = DocumentDecoder.claim(of: root)
+            if case .model(let key) = claim { modelKeys.append(key) }
             var decoder = DocumentDecoder(file: file.path)
             if let deployment = decoder.decode(root) {
                 entries.append(Entry(deployment: deployment, file: file.path, mark: root.mark))
+            } else if case .model(let key?) = claim {
+                undecoded.append(UndecodedClaim(key: key, mark: root.mark))
             }
             diagnostics += decoder.diagnostics
         }
         if let error = stream.error {
             diagnostics.append(Diagnostic(file: file.path, mark: error.mark, message: error.message, hint: error.hint))
         }
-        return DecodedFile(path: file.path, entries: entries, diagnostics: diagnostics, modelKeys: modelKeys)
+        return DecodedFile(path: file.path, entries: entries, diagnostics: diagnostics, modelKeys: modelKeys,
+                           undecodedClaims: undecoded)
     }
 
     /// Joins decoded files into one desired state, applying the rules that span files.
@@ -66,12 +71,29 @@ public struct DecodedFile: Sendable, Hashable {
     /// names, read leniently so that even an invalid document's problems can be attributed to its model; nil when
     /// the name could not be read. Documents of other kinds are not counted.
     public var modelKeys: [DeploymentKey?] = []
+    /// The documents that name a namespace/name (read leniently) but did not decode, in file order. They define no
+    /// deployment, yet still take part in the duplicate check, so that a repository's every error, a second
+    /// definition of the same model included, is reported in one run.
+    public var undecodedClaims: [UndecodedClaim] = []
 
-    public init(path: String, entries: [DesiredState.Entry], diagnostics: [Diagnostic], modelKeys: [DeploymentKey?] = []) {
+    public init(path: String, entries: [DesiredState.Entry], diagnostics: [Diagnostic], modelKeys: [DeploymentKey?] = [],
+                undecodedClaims: [UndecodedClaim] = []) {
         self.path = path
         self.entries = entries
         self.diagnostics = diagnostics
         self.modelKeys = modelKeys
+        self.undecodedClaims = undecodedClaims
+    }
+}
+
+/// A document that sets out to define the ModelDeployment `key`, starting at `mark`, but has errors.
+public struct UndecodedClaim: Sendable, Hashable {
+    public var key: DeploymentKey
+    public var mark: SourceMark
+
+    public init(key: DeploymentKey, mark: SourceMark) {
+        self.key = key
+        self.mark = mark
     }
 }
 

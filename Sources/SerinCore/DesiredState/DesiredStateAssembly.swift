@@ -2,12 +2,16 @@
 /// the change: a sync that re-decodes one file out of ten thousand also re-assembles only that file's models.
 ///
 /// The result is the same as assembling every file from scratch: when several documents define one namespace/name,
-/// the first in path and document order wins, and each other one gets an error naming the winner's place.
+/// the first in path and document order wins, and each other one gets an error naming the winner's place. Documents
+/// that name a model but have errors of their own count too: they define nothing, but a second definition beside
+/// them is still an error, reported in the same run as theirs. The deployment kept is the first that decoded.
 public struct DesiredStateAssembly: Sendable {
     private struct Claim: Comparable {
         var path: String
-        var index: Int
-        static func < (lhs: Claim, rhs: Claim) -> Bool { (lhs.path, lhs.index) < (rhs.path, rhs.index) }
+        var mark: SourceMark
+        /// The document's index in its file's `entries`; nil for a document that did not decode.
+        var entry: Int?
+        static func < (lhs: Claim, rhs: Claim) -> Bool { (lhs.path, lhs.mark) < (rhs.path, rhs.mark) }
     }
 
     private var files: [String: DecodedFile] = [:]
@@ -33,10 +37,10 @@ public struct DesiredStateAssembly: Sendable {
         modelKeysByFile[file.path] = file.modelKeys
         if !file.diagnostics.isEmpty { filesWithDiagnostics.insert(file.path) }
         var touched: Set<DeploymentKey> = []
-        for (index, entry) in file.entries.enumerated() {
-            let key = entry.deployment.key
+        let decoded = file.entries.enumerated().map { ($0.element.deployment.key, Claim(path: file.path, mark: $0.element.mark, entry: $0.offset)) }
+        let undecoded = file.undecodedClaims.map { ($0.key, Claim(path: file.path, mark: $0.mark, entry: nil)) }
+        for (key, claim) in decoded + undecoded {
             var list = claims[key, default: []]
-            let claim = Claim(path: file.path, index: index)
             list.insert(claim, at: list.firstIndex(where: { claim < $0 }) ?? list.endIndex)
             claims[key] = list
             touched.insert(key)
@@ -50,8 +54,7 @@ public struct DesiredStateAssembly: Sendable {
         modelKeysByFile[path] = nil
         filesWithDiagnostics.remove(path)
         var touched: Set<DeploymentKey> = []
-        for entry in old.entries {
-            let key = entry.deployment.key
+        for key in old.entries.map(\.deployment.key) + old.undecodedClaims.map(\.key) {
             claims[key]?.removeAll { $0.path == path }
             if claims[key]?.isEmpty == true { claims[key] = nil }
             touched.insert(key)
@@ -61,16 +64,17 @@ public struct DesiredStateAssembly: Sendable {
 
     /// Decides the winner of `key` and the errors of its other definitions.
     private mutating func settle(_ key: DeploymentKey) {
-        guard let list = claims[key], let first = list.first, let winner = files[first.path]?.entries[first.index] else {
+        guard let list = claims[key], let first = list.first else {
             entries[key] = nil
             duplicates[key] = nil
             return
         }
-        entries[key] = winner
-        let others = list.dropFirst().compactMap { files[$0.path]?.entries[$0.index] }
-        duplicates[key] = others.isEmpty ? nil : others.map { entry in
-            Diagnostic(file: entry.file, mark: entry.mark, path: FieldPath.root / "metadata" / "name",
-                       message: "ModelDeployment \(key) is defined twice: here and at \(winner.file):\(winner.mark.line):\(winner.mark.column)",
+        let kept = list.first { $0.entry != nil }
+        entries[key] = kept.flatMap { claim in claim.entry.flatMap { files[claim.path]?.entries[$0] } }
+        let others = list.dropFirst()
+        duplicates[key] = others.isEmpty ? nil : others.map { claim in
+            Diagnostic(file: claim.path, mark: claim.mark, path: FieldPath.root / "metadata" / "name",
+                       message: "ModelDeployment \(key) is defined twice: here and at \(first.path):\(first.mark.line):\(first.mark.column)",
                        hint: "each namespace/name may be defined once; rename or remove one")
         }
     }

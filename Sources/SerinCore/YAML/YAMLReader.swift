@@ -24,7 +24,7 @@ public enum YAMLReader {
         if bytes.count > limits.maxFileBytes {
             return YAMLStream(documents: [], error: YAMLReadError(
                 mark: SourceMark(line: 1, column: 1),
-                message: "file is \(ByteCount(bytes.count)), larger than the \(ByteCount(limits.maxFileBytes)) limit",
+                message: ByteCount.oversize(bytes.count, limit: limits.maxFileBytes),
                 hint: "split it into several files"))
         }
         if bytes.isEmpty { return YAMLStream(documents: [], error: nil) }
@@ -225,5 +225,15 @@ struct ByteCount: CustomStringConvertible {
             return tenths % 10 == 0 ? "\(tenths / 10) \(unit)" : "\(tenths / 10).\(tenths % 10) \(unit)"
         }
         return "\(bytes) bytes"
+    }
+
+    /// Why a file of `size` bytes is refused under `limit`. Sizes are rounded for reading, except where rounding
+    /// would make the size look no larger than the limit ("1 MiB, larger than the 1 MiB limit").
+    static func oversize(_ size: Int, limit: Int) -> String {
+        let rounded = ByteCount(size).description, limitText = ByteCount(limit).description
+        if rounded == limitText, size != limit {
+            return "file is \(size) bytes, larger than the \(limitText) (\(limit) bytes) limit"
+        }
+        return "file is \(rounded), larger than the \(limitText) limit"
     }
 }
