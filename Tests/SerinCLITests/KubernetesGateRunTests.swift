@@ -9,10 +9,7 @@ extension KubernetesRunTests {
 
     @Test func aVersionWhoseMetricsFailIsRolledBackWithTheMeasuredValuesInTheLedgerAndNotRetried() async throws {
         let world = try await World(prometheus: true)
-        try world.write(version: "1", interval: "4s", gates: Self.successGate, rollout: ["minRequests: 10"])
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1(interval: "4s", gates: Self.successGate, rollout: ["minRequests: 10"])
 
         world.serve(version: "1", requests: 20)
         world.serve(version: "2", requests: 20, errors: 8)
@@ -45,10 +42,7 @@ extension KubernetesRunTests {
     @Test func aPrometheusOutageMidRolloutPromotesNothingWhileChecksAreInconclusive() async throws {
         let world = try await World(prometheus: true)
         let rollout = ["minRequests: 10", "maxInconclusiveChecks: 3"]
-        try world.write(version: "1", interval: "5s", gates: Self.successGate, rollout: rollout)
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1(interval: "5s", gates: Self.successGate, rollout: rollout)
 
         world.serve(version: "2", requests: 20)
         try world.write(version: "2", interval: "5s", gates: Self.successGate, rollout: rollout)
@@ -69,10 +63,7 @@ extension KubernetesRunTests {
 
     @Test func anApprovalGateWaitsUntilTheApprovalIsMergedInGit() async throws {
         let world = try await World()
-        try world.write(version: "1", rollout: ["approval: {before: 100}"])
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1(rollout: ["approval: {before: 100}"])
 
         try world.write(version: "2", rollout: ["approval: {before: 100}"])
         try world.repository.commit("iris v2")

@@ -86,10 +86,7 @@ struct KubernetesRunTests {
               backendRefs: [{name: iris, port: 80}]
         """)
         let traffic = "{provider: gateway-api}"
-        try world.write(version: "1", steps: "[10, 25, 50, 100]", traffic: traffic)
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1(steps: "[10, 25, 50, 100]", traffic: traffic)
         let old = try #require(try world.names("deployments").first)
 
         // Each step holds for 2 s, so sampling the route with kubectl four times a second sees every weight.
@@ -138,10 +135,7 @@ struct KubernetesRunTests {
 
     @Test func aDeploymentScaledWithKubectlIsScaledBackAndTheRevertIsAnEvent() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1()
         let deployment = try #require(try world.names("deployments").first)
 
         let scaled = try world.kubectl("scale", deployment, "--replicas=5")
@@ -157,10 +151,7 @@ struct KubernetesRunTests {
 
     @Test func anImageSetWithKubectlIsSetBackAndTheRevertIsAnEvent() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1()
         let deployment = try #require(try world.names("deployments").first)
         let image = "{.spec.template.spec.containers[0].image}"
 
@@ -198,10 +189,7 @@ struct KubernetesRunTests {
 
     @Test func anOperatorKilledMidRolloutContinuesFromTheSameStepAfterARestart() async throws {
         let world = try await World()
-        try world.write(version: "1", interval: "3s")
-        try world.repository.commit("deploy iris v1")
-        let first = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let first = try await world.deployVersion1(interval: "3s")
 
         try world.write(version: "2", interval: "3s")
         try world.repository.commit("iris v2")
@@ -222,10 +210,7 @@ struct KubernetesRunTests {
 
     @Test func aSecondCommitMidRolloutAbandonsTheCanaryAndRollsTheNewerVersionOut() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1()
 
         // v2 would wait an hour at its first step.
         try world.write(version: "2", interval: "1h")
@@ -247,10 +232,7 @@ struct KubernetesRunTests {
 
     @Test func aWebhookWithABadSignatureIsRefusedAndSyncsNothing() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1()
 
         try world.write(version: "2")
         try world.repository.commit("iris v2")
@@ -267,10 +249,7 @@ struct KubernetesRunTests {
 
     @Test func everyLogLineAboutAModelNamesItsVersionAndTheDesiredCommit() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let serin = try world.startOperator()
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let serin = try await world.deployVersion1()
         try world.write(version: "2")
         try world.repository.commit("iris v2")
         try await world.announcePush(to: serin)

@@ -110,6 +110,17 @@ extension KubernetesRunTests {
             try Data(text.utf8).write(to: repository.root.appendingPathComponent("repo/deployments/\(name).yaml"))
         }
 
+        /// Commits iris v1 (written as `write` writes it), starts an operator and waits until the ledger records v1's
+        /// success: where most scenarios begin.
+        func deployVersion1(steps: String = "[50, 100]", interval: String = "1s", traffic: String = "{provider: replicas}",
+                            gates: String = "[]", rollout: [String] = []) async throws -> Child {
+            try write(version: "1", steps: steps, interval: interval, traffic: traffic, gates: gates, rollout: rollout)
+            try repository.commit("deploy iris v1")
+            let serin = try startOperator()
+            guard await ledgerEnds(with: "ml/iris: Succeeded 100% (v1)") else { throw Failure("v1 never succeeded\n\(logs)") }
+            return serin
+        }
+
         /// Sets the traffic Prometheus sees for `version` of iris from the next scrape on.
         func serve(version: String, requests: Int, errors: Int = 0) {
             exporter?.set(.istio, namespace: "ml", deployment: "iris", model: "iris", version: version,
