@@ -95,11 +95,12 @@ struct KubectlTests {
             let kubectl = try Kubectl.make(for: emulator)
             let manifest = try kubectl.manifest("d.yaml", Self.deployment.replacingOccurrences(of: "IMAGE", with: "1"))
             #expect(try await kubectl.run(["create", "-f", manifest]).status == 0)
-            async let watched = kubectl.run(["get", "deployment", "web", "--watch", "-o", "json"], timeout: .seconds(4))
-            try await Task.sleep(for: .seconds(1.5))
+            async let watched = kubectl.run(["get", "deployment", "web", "--watch", "-o", "json"], timeout: .seconds(20),
+                                            until: { $0.contains(#""watched": "yes""#) })
+            try await emulator.waitForWatch(on: Fixtures.deployments)
             _ = try await emulator.http.mergePatch(Fixtures.deployments + "/web", ["metadata": ["labels": ["watched": "yes"]]])
             let result = try await watched
-            #expect(result.timedOut)
+            #expect(result.stoppedWhenSatisfied, "\(result.error)")
             #expect(result.output.contains(#""watched": "yes""#))
         }
     }
