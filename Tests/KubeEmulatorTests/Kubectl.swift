@@ -14,6 +14,8 @@ struct Kubectl {
         var output: String
         var error: String
         var timedOut: Bool
+        /// Stopped because `until` held on its output, before the deadline.
+        var stoppedWhenSatisfied: Bool = false
     }
 
     struct NotInstalled: Error {}
@@ -34,9 +36,11 @@ struct Kubectl {
         return path
     }
 
-    /// `environment` adds to (or overrides) the test process's own.
-    func run(_ arguments: [String], timeout: Duration = .seconds(30), environment: [String: String] = [:])
-        async throws -> Result
+    /// `environment` adds to (or overrides) the test process's own. With `until`, a command that does not end by
+    /// itself (`get --watch`) is stopped as soon as its output so far satisfies it, so a test waits only as long
+    /// as kubectl needs; the deadline then only bounds a failure.
+    func run(_ arguments: [String], timeout: Duration = .seconds(30), environment: [String: String] = [:],
+             until: (@Sendable (String) -> Bool)? = nil) async throws -> Result
     {
         guard let path = Self.path else { throw NotInstalled() }
         let process = Process()
@@ -57,7 +61,13 @@ struct Kubectl {
         try process.run()
         let deadline = ContinuousClock.now + timeout
         var timedOut = false
+        var satisfied = false
         while process.isRunning {
+            if let until, until(String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)) {
+                satisfied = true
+                process.terminate()
+                break
+            }
             if ContinuousClock.now >= deadline {
                 timedOut = true
                 process.terminate()
@@ -72,6 +82,6 @@ struct Kubectl {
             status: process.terminationStatus,
             output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
             error: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "",
-            timedOut: timedOut)
+            timedOut: timedOut, stoppedWhenSatisfied: satisfied)
     }
 }
