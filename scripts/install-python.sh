@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates .venv/ at the repository root with MLServer and scikit-learn, pinned by scripts/python/requirements.txt and
+# Creates .venv/ at the repository root with MLServer and scikit-learn (and the CRD validator's jsonschema, cel-python and PyYAML), pinned by scripts/python/requirements.txt and
 # scripts/python/constraints.txt, for the MLServer end-to-end test. Used by `make test`; safe to run again: it does
 # nothing when .venv already holds exactly these pins (a stamp file records the hash of both files and the Python
 # version), and brings .venv up to date when they change.

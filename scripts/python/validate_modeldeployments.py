@@ -6,7 +6,7 @@ OpenAPI 3.0 uses it), list-type map and set keys kept unique, and every x-kubern
 
 Usage:
   python validate_modeldeployments.py CRD.yaml < documents.json   # {"name": "yaml text", ...} -> {"name": [errors]}
-  python validate_modeldeployments.py CRD.yaml --defaults          # {"spec.replicas": 1, ...}
+  python validate_modeldeployments.py CRD.yaml --defaults          # {"spec.replicas": "1", ...}
 A document is valid when its list of errors is empty.
 """
 import json
@@ -154,7 +154,9 @@ def main():
         crd = yaml.safe_load(file)
     if sys.argv[2:] == ["--defaults"]:
         schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-        json.dump(defaults(schema), sys.stdout, sort_keys=True)
+        # Strings as they are, anything else as JSON text (1, true, 0.99): the test compares text.
+        found = {path: value if isinstance(value, str) else json.dumps(value) for path, value in defaults(schema).items()}
+        json.dump(found, sys.stdout, sort_keys=True)
         return
     documents = json.load(sys.stdin)
     json.dump({name: validate(text, crd) for name, text in documents.items()}, sys.stdout, indent=1, sort_keys=True)
