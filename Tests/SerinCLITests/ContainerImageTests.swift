@@ -60,7 +60,8 @@ struct ContainerImageTests {
         let toolchain = paths.filter { $0.contains("/swift/") }
         #expect(toolchain.allSatisfy { URL(fileURLWithPath: $0).lastPathComponent.hasPrefix("lib") }, "\(toolchain)")
 
-        let installed = try Self.closure(of: Self.runtimePackages())
+        let packages = try Self.runtimePackages()
+        let installed = try Self.closure(of: packages)
         var missing: [String] = []
         for path in paths where !path.contains("/swift/") {
             guard let owner = try Self.package(owning: path) else {
@@ -71,7 +72,7 @@ struct ContainerImageTests {
             if owner == "libc6" { continue }
             if !installed.contains(owner) { missing.append("\(path) from \(owner)") }
         }
-        #expect(missing.isEmpty, "the runtime stage installs \(try Self.runtimePackages()), which do not bring: \(missing)")
+        #expect(missing.isEmpty, "the runtime stage installs \(packages), which do not bring: \(missing)")
     }
 
     @Test func theRuntimeStageInstallsOnlyLibgit2LibcurlLibyamlTheCppRuntimeAndCACertificates() throws {
