@@ -16,6 +16,17 @@ struct RBACMeasurementTests {
         static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
     }
 
+    /// Reads Serin makes only when a write lost a race: after 409 Conflict or AlreadyExists (ObjectWriter.read) or a
+    /// failed `test` operation in a route's JSON patch (TrafficRouter.read), it GETs the object afresh and recomputes.
+    /// The scenarios hit those races by chance, not on purpose, so these are granted without being measured in every
+    /// run; a real cluster without them would fail such a write instead of retrying it.
+    static let onlyAfterALostRace: Set<Permission> = [
+        Permission(group: "apps", resource: "deployments", verb: "get"),
+        Permission(group: "", resource: "services", verb: "get"),
+        Permission(group: "gateway.networking.k8s.io", resource: "httproutes", verb: "get"),
+        Permission(group: "networking.istio.io", resource: "virtualservices", verb: "get"),
+    ]
+
     /// Kubernetes' request-info rules (k8s.io/apiserver's RequestInfoFactory): GET on a collection is list, and
     /// watch with watch=true; GET on a name is get; POST create; PUT update; PATCH patch; DELETE on a name delete,
     /// on a collection deletecollection. Paths outside /api and /apis are non-resource URLs.
@@ -105,12 +116,16 @@ struct RBACMeasurementTests {
         }
         let standby = leader === a ? b : a
 
-        // Drift: kubectl scale, put back with an Event.
+        // Drift: kubectl scale on a Deployment and a selector edited on a Service, both put back, with Events.
         let deployment = try #require(try world.names("deployments", model: "plain").first)
         _ = try world.kubectl("scale", deployment, "--replicas=5")
+        _ = try world.kubectl("patch", "service", "plain", "--type=merge", "-p", #"{"spec":{"selector":{"tampered":"yes"}}}"#)
         try await world.announcePush(to: leader)
-        guard await world.eventually(within: .seconds(60), { !world.driftEvents(of: deployment).isEmpty }) else {
-            throw ClusterInstall.Failure(description: "no drift event: \(world.logs)")
+        guard await world.eventually(within: .seconds(60), {
+            try !world.driftEvents(of: deployment).isEmpty
+                && !world.kubectl("get", "service", "plain", "-o", "jsonpath={.spec.selector}").output.contains("tampered")
+        }) else {
+            throw ClusterInstall.Failure(description: "drift not reverted: \(world.logs)")
         }
 
         // Canaries through both routers, and plain removed.
@@ -144,6 +159,19 @@ struct RBACMeasurementTests {
         })
     }
 
+    @Test func theLostRaceReadsAreReadsOfWhatTheOperatorWrites() async throws {
+        // Each exception is a get on a resource the operator is measured writing, never a new resource or verb.
+        let writes = Set(["create", "update", "patch", "delete"])
+        let world = try await KubernetesRunTests.World()
+        let applied = try ClusterInstall.kubectl(world, ["apply", "-k", ClusterInstall.manifests.path])
+        try #require(applied.status == 0, "\(applied.output)")
+        let clusterRole = Self.granted(by: try ClusterInstall.object(world, "clusterrole", "serin"))
+        for read in Self.onlyAfterALostRace {
+            #expect(read.verb == "get")
+            #expect(clusterRole.contains { $0.group == read.group && $0.resource == read.resource && writes.contains($0.verb) }, "\(read)")
+        }
+    }
+
     @Test func theClusterRoleAndTheLeaderElectionRoleGrantExactlyWhatTheOperatorUsed() async throws {
         let world = try await KubernetesRunTests.World()
         let used = try await Self.measure(in: world)
@@ -154,7 +182,7 @@ struct RBACMeasurementTests {
 
         let leases = used.filter { $0.resource == "leases" }
         #expect(leaderElection == leases, "the leader-election Role grants \(leaderElection.sorted()), the operator used \(leases.sorted())")
-        let rest = used.subtracting(leases)
+        let rest = used.subtracting(leases).union(Self.onlyAfterALostRace)
         #expect(clusterRole.subtracting(rest).isEmpty, "granted but never used: \(clusterRole.subtracting(rest).sorted())")
         #expect(rest.subtracting(clusterRole).isEmpty, "used but not granted: \(rest.subtracting(clusterRole).sorted())")
         #expect(clusterRole.isDisjoint(with: leases), "the Lease is Serin's own namespace's business, not cluster-wide")
@@ -163,10 +191,11 @@ struct RBACMeasurementTests {
     @Test func theNamespacedRoleGrantsExactlyWhatTheOperatorUsed() async throws {
         // The scenarios run with --namespace ml, as the namespaced variant does: models and the Lease both in ml.
         let world = try await KubernetesRunTests.World()
-        let used = try await Self.measure(in: world)
+        let measured = try await Self.measure(in: world)
         let applied = try ClusterInstall.kubectl(world, ["apply", "-k", ClusterInstall.manifests.appendingPathComponent("namespaced").path])
         try #require(applied.status == 0, "\(applied.output)")
         let role = Self.granted(by: try ClusterInstall.object(world, "role", "serin", "-n", "ml"))
+        let used = measured.union(Self.onlyAfterALostRace)
         #expect(role.subtracting(used).isEmpty, "granted but never used: \(role.subtracting(used).sorted())")
         #expect(used.subtracting(role).isEmpty, "used but not granted: \(used.subtracting(role).sorted())")
     }
