@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv/ at the repository root with MLServer and scikit-learn, pinned by scripts/python/requirements.txt and
-# scripts/python/constraints.txt, for the MLServer end-to-end test. Used by `make test`; safe to run again: it does
+# Creates .venv/ at the repository root with MLServer and scikit-learn, and the CRD validator's jsonschema, cel-python
+# and PyYAML, pinned by scripts/python/requirements.txt and scripts/python/constraints.txt, for the MLServer
+# end-to-end test and the ModelDeployment CRD's tests. Used by `make test`; safe to run again: it does
 # nothing when .venv already holds exactly these pins (a stamp file records the hash of both files and the Python
 # version), and brings .venv up to date when they change.
 #

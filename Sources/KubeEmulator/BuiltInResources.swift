@@ -23,6 +23,18 @@ enum BuiltInResources {
         ResourceType(group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment",
                      namespaced: true, shortNames: ["deploy"], categories: ["all"], hasStatusSubresource: true,
                      hasScaleSubresource: true, tracksGeneration: true),
+        // What an operator's install manifests hold (manifests/ in this repository): RBAC and NetworkPolicies are
+        // stored and served like any other object; the emulator authorizes nothing by them.
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", singular: "clusterrole",
+                     kind: "ClusterRole", namespaced: false),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterrolebindings",
+                     singular: "clusterrolebinding", kind: "ClusterRoleBinding", namespaced: false),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", singular: "role", kind: "Role",
+                     namespaced: true),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings", singular: "rolebinding",
+                     kind: "RoleBinding", namespaced: true),
+        ResourceType(group: "networking.k8s.io", version: "v1", plural: "networkpolicies", singular: "networkpolicy",
+                     kind: "NetworkPolicy", namespaced: true, shortNames: ["netpol"]),
         ResourceType(group: "coordination.k8s.io", version: "v1", plural: "leases", singular: "lease", kind: "Lease",
                      namespaced: true),
         ResourceType(group: "gateway.networking.k8s.io", version: "v1", plural: "httproutes", singular: "httproute",

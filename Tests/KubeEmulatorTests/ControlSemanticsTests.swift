@@ -92,7 +92,8 @@ import Testing
         try await withEmulator { emulator in
             let groups = try await emulator.http.get("/apis").json["groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(Set(groups ?? []) == ["apps", "coordination.k8s.io", "gateway.networking.k8s.io",
-                                          "networking.istio.io", "apiextensions.k8s.io"])
+                                          "networking.istio.io", "apiextensions.k8s.io", "rbac.authorization.k8s.io",
+                                          "networking.k8s.io"])
             let core = try await emulator.http.get("/api/v1").json
             let resources = Set(core["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
             #expect(resources.isSuperset(of: ["namespaces", "services", "configmaps", "secrets", "events", "pods", "serviceaccounts"]))
