@@ -54,7 +54,9 @@ public final class KubernetesRuntime: ModelRuntime {
         self.client = client
         self.configuration = configuration
         self.logger = logger
-        let owned = Informer.Options(labelSelector: ServingLabels.managedSelector)
+        // Grouped by model, so a reconcile reads its own objects rather than scanning every model's.
+        let owned = Informer.Options(labelSelector: ServingLabels.managedSelector,
+                                     index: { ServingLabels.key(of: $0)?.description })
         deployments = Informer(client: client, type: .deployments, namespace: configuration.namespace, options: owned, logger: logger)
         services = Informer(client: client, type: .services, namespace: configuration.namespace, options: owned, logger: logger)
         pods = Informer(client: client, type: .pods, namespace: configuration.namespace, options: owned, logger: logger)
@@ -156,7 +158,7 @@ public final class KubernetesRuntime: ModelRuntime {
     public func workloads(of key: DeploymentKey) async throws -> [String: WorkloadObservation] {
         try await state.waitForSync()
         var observations: [String: WorkloadObservation] = [:]
-        let pods = await pods.cache.list().filter { ServingLabels.key(of: $0) == key }
+        let pods = await pods.cache.list(indexedBy: key.description)
         for deployment in await ownedDeployments(of: key) {
             guard let digest = deployment[path: "metadata", "labels", ServingLabels.revision]?.stringValue else { continue }
             var observation = RolloutReadiness.observation(of: deployment)
@@ -180,12 +182,12 @@ public final class KubernetesRuntime: ModelRuntime {
 
     /// The cached Deployments Serin owns for one model.
     func ownedDeployments(of key: DeploymentKey) async -> [JSONValue] {
-        await deployments.cache.list().filter { ServingLabels.key(of: $0) == key }
+        await deployments.cache.list(indexedBy: key.description)
     }
 
     /// The cached Services Serin owns for one model.
     func ownedServices(of key: DeploymentKey) async -> [JSONValue] {
-        await services.cache.list().filter { ServingLabels.key(of: $0) == key }
+        await services.cache.list(indexedBy: key.description)
     }
 
     func routeCache(_ type: ResourceType) -> InformerCache? {

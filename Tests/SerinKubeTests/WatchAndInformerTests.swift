@@ -184,6 +184,41 @@ struct WatchAndInformerTests {
     }
 }
 
+@Suite("The informer cache's index")
+struct InformerIndexTests {
+    @Test func anIndexGroupsObjectsByItsValueAndFollowsRelabelsAndDeletes() async throws {
+        try await withEmulator { _, client, _ in
+            _ = try await client.create(.configMaps, configMap("a-1", labels: ["owner": "a"]))
+            _ = try await client.create(.configMaps, configMap("b-1", labels: ["owner": "b"]))
+            _ = try await client.create(.configMaps, configMap("unowned"))
+            let options = Informer.Options(index: { $0[path: "metadata", "labels", "owner"]?.stringValue })
+            let informer = Informer(client: client, type: .configMaps, namespace: "default", options: options, logger: Quiet.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await informer.run() }
+                var changes = informer.changes.makeAsyncIterator()
+                await informer.cache.waitForSync()
+                let names = { (owner: String) async in
+                    await informer.cache.list(indexedBy: owner).compactMap { $0[path: "metadata", "name"]?.stringValue }
+                }
+                #expect(await names("a") == ["a-1"])
+                #expect(await names("b") == ["b-1"])
+
+                _ = try await client.create(.configMaps, configMap("a-2", labels: ["owner": "a"]))
+                _ = try await client.patch(.configMaps, name: "b-1", .merge(["metadata": ["labels": ["owner": "a"]]]))
+                try await client.delete(.configMaps, name: "a-1")
+                for _ in 0..<6 {
+                    guard let change = await changes.next() else { break }
+                    if change.kind == .deleted && change.key == "default/a-1" { break }
+                }
+                #expect(await names("a") == ["a-2", "b-1"])
+                #expect(await names("b") == [])
+                #expect(await informer.cache.count == 3)
+                group.cancelAll()
+            }
+        }
+    }
+}
+
 @Suite("Bearer token rotation against the emulator")
 struct TokenRotationTests {
     @Test func rotatedTokenFileIsReadAgainAfterA401AndTheRequestRetriedOnce() async throws {
