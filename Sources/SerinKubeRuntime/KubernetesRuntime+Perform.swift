@@ -130,8 +130,11 @@ extension KubernetesRuntime {
     /// rollout steps) describes the same workload, and rewriting the annotation would bump the Deployment's
     /// generation for nothing.
     static func keepingRecordedSpec(_ wanted: JSONValue, of live: JSONValue?, revision: ServingRevision) -> JSONValue {
-        guard RecordedSpec.deployment(in: live, revision: revision) != nil,
-              let recorded = live?[path: "metadata", "annotations", ServingLabels.specAnnotation] else { return wanted }
+        // The usual case at rest: the same text. Decoding it to compare revisions would cost more than the rest of
+        // a resync of the model.
+        guard let recorded = live?[path: "metadata", "annotations", ServingLabels.specAnnotation],
+              recorded != wanted[path: "metadata", "annotations", ServingLabels.specAnnotation],
+              RecordedSpec.deployment(in: live, revision: revision) != nil else { return wanted }
         var object = wanted
         object["metadata"]?["annotations"]?[ServingLabels.specAnnotation] = recorded
         return object

@@ -92,6 +92,7 @@ public enum YAMLWriter {
                                                  "y", "Y", "n", "N", ".inf", ".nan", "-.inf"]
 
     private static func isPlainSafe(_ text: String) -> Bool {
+        if let ascii = isPlainSafeASCII(text.utf8) { return ascii }
         guard !reserved.contains(text), let first = text.first, let last = text.last else { return false }
         if first == " " || last == " " || "-?:,[]{}#&*!|>'\"%@`".contains(first) { return false }
         if text.contains(": ") || text.contains(" #") || last == ":" { return false }
@@ -106,6 +107,38 @@ public enum YAMLWriter {
         }
         return text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F && $0 != "\u{FEFF}" }
     }
+
+    /// `isPlainSafe` for ASCII text in one pass over its bytes, giving the same answer as the general rules below;
+    /// nil for any other text. Serialising specs (revision digests, recorded specs) runs this for every scalar.
+    private static func isPlainSafeASCII(_ bytes: String.UTF8View) -> Bool? {
+        guard let first = bytes.first, let last = bytes.last else { return false }
+        let space = UInt8(ascii: " "), colon = UInt8(ascii: ":"), hash = UInt8(ascii: "#")
+        var previous: UInt8 = 0
+        var hasColon = false
+        var hasUnitLetter = false
+        for byte in bytes {
+            if byte >= 0x80 { return nil }
+            if byte < 0x20 || byte == 0x7F { return false }
+            if (previous == colon && byte == space) || (previous == space && byte == hash) { return false }
+            if byte == colon { hasColon = true }
+            let lowered = byte | 0x20
+            if lowered >= UInt8(ascii: "a") && lowered <= UInt8(ascii: "z") && lowered != UInt8(ascii: "e") { hasUnitLetter = true }
+            previous = byte
+        }
+        if first == space || last == space || last == colon || plainIndicators.contains(first) { return false }
+        if bytes.count <= 5, reserved.contains(String(decoding: bytes, as: UTF8.self)) { return false }
+        let isDigit = first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")
+        if isDigit || first == UInt8(ascii: ".") || first == UInt8(ascii: "+") {
+            guard hasUnitLetter, !hasColon else { return false }
+            let prefix = Array(bytes.prefix(2)).map { $0 | 0x20 }
+            if prefix.count == 2, prefix[0] == UInt8(ascii: "0"), [UInt8(ascii: "x"), UInt8(ascii: "o"), UInt8(ascii: "b")].contains(prefix[1]) {
+                return false
+            }
+        }
+        return true
+    }
+
+    private static let plainIndicators: Set<UInt8> = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
 
     static func quoted(_ text: String) -> String {
         QuotedString.yaml(text)
