@@ -4,42 +4,47 @@ import SerinGit
 
 /// How a command reaches the Git repository: its address and credentials. Secrets come from files or environment
 /// variables named here, never from the command line itself.
+///
+/// Every option can also come from an environment variable (`SERIN_REPO`, `SERIN_SSH_KEY`, …), so a container needs
+/// no arguments; an option given on the command line wins.
 struct RemoteOptions: ParsableArguments {
-    @Option(name: .long, help: "The repository: a path, file://, git://, http(s)://, ssh:// or user@host:path.")
-    var repo: String = "."
+    private static let environment = ProcessInfo.processInfo.environment
 
-    @Option(help: "Username for HTTP basic authentication.")
-    var username: String?
+    @Option(name: .long, help: "The repository: a path, file://, git://, http(s)://, ssh:// or user@host:path (env SERIN_REPO).")
+    var repo: String = environment["SERIN_REPO"] ?? "."
 
-    @Option(help: "File holding the HTTP password or token.")
-    var passwordFile: String?
+    @Option(help: "Username for HTTP basic authentication (env SERIN_USERNAME).")
+    var username: String? = environment["SERIN_USERNAME"]
 
-    @Option(help: "Environment variable holding the HTTP password or token.")
-    var passwordEnv: String?
+    @Option(help: "File holding the HTTP password or token (env SERIN_PASSWORD_FILE).")
+    var passwordFile: String? = environment["SERIN_PASSWORD_FILE"]
 
-    @Option(help: "SSH private key file.")
-    var sshKey: String?
+    @Option(help: "Environment variable holding the HTTP password or token (env SERIN_PASSWORD_ENV).")
+    var passwordEnv: String? = environment["SERIN_PASSWORD_ENV"]
 
-    @Option(help: "SSH user when the address names none.")
-    var sshUser: String = "git"
+    @Option(help: "SSH private key file (env SERIN_SSH_KEY).")
+    var sshKey: String? = environment["SERIN_SSH_KEY"]
 
-    @Option(help: "File holding the SSH key's passphrase.")
-    var sshPassphraseFile: String?
+    @Option(help: "SSH user when the address names none (env SERIN_SSH_USER).")
+    var sshUser: String = environment["SERIN_SSH_USER"] ?? "git"
 
-    @Option(help: "known_hosts file checked against the SSH server's host key (default: ~/.ssh/known_hosts).")
-    var knownHosts: String?
+    @Option(help: "File holding the SSH key's passphrase (env SERIN_SSH_PASSPHRASE_FILE).")
+    var sshPassphraseFile: String? = environment["SERIN_SSH_PASSPHRASE_FILE"]
 
-    @Flag(help: "Accept SSH hosts missing from known_hosts (a listed host with a different key is still refused).")
-    var acceptUnknownHostKeys = false
+    @Option(help: "known_hosts file checked against the SSH server's host key (env SERIN_KNOWN_HOSTS; default: ~/.ssh/known_hosts).")
+    var knownHosts: String? = environment["SERIN_KNOWN_HOSTS"]
 
-    @Flag(help: "Accept any SSH host key. Insecure: for throwaway test setups only.")
-    var insecureSkipHostKeyCheck = false
+    @Flag(help: "Accept SSH hosts missing from known_hosts; a listed host with a different key is still refused (env SERIN_ACCEPT_UNKNOWN_HOST_KEYS=true).")
+    var acceptUnknownHostKeys = environment["SERIN_ACCEPT_UNKNOWN_HOST_KEYS"] == "true"
 
-    @Option(help: "PEM file of certificate authorities to trust for HTTPS remotes, besides the system's.")
-    var caFile: String?
+    @Flag(help: "Accept any SSH host key. Insecure: for throwaway test setups only (env SERIN_INSECURE_SKIP_HOST_KEY_CHECK=true).")
+    var insecureSkipHostKeyCheck = environment["SERIN_INSECURE_SKIP_HOST_KEY_CHECK"] == "true"
 
-    @Option(help: "Directory for Serin's bare mirrors (default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
-    var cacheDir: String?
+    @Option(help: "PEM file of certificate authorities to trust for HTTPS remotes, besides the system's (env SERIN_CA_FILE).")
+    var caFile: String? = environment["SERIN_CA_FILE"]
+
+    @Option(help: "Directory for Serin's bare mirrors (env SERIN_CACHE_DIR; default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
+    var cacheDir: String? = environment["SERIN_CACHE_DIR"]
 
     func validate() throws {
         if passwordFile != nil && passwordEnv != nil {

@@ -13,6 +13,20 @@ struct ManifestsTests {
         #expect(result.output.contains("kind:"), "\(result.output)")
     }
 
+    @Test func theGitSSHComponentSwapsTheTokenForTheDeployKeyAndKnownHosts() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serin-kustomize-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: ClusterInstall.manifests, to: directory.appendingPathComponent("manifests"))
+        try Data("resources: [manifests]\ncomponents: [manifests/components/git-ssh]\n".utf8)
+            .write(to: directory.appendingPathComponent("kustomization.yaml"))
+        let rendered = try ClusterInstall.run("/usr/bin/kubectl", ["kustomize", directory.path])
+        #expect(rendered.status == 0, "\(rendered.output)")
+        #expect(rendered.output.contains("name: SERIN_SSH_KEY") && rendered.output.contains("name: SERIN_KNOWN_HOSTS"), "\(rendered.output)")
+        #expect(!rendered.output.contains("name: SERIN_PASSWORD_ENV"), "a key and a token together are refused: \(rendered.output)")
+        #expect(rendered.output.contains("secretName: serin-git-ssh"))
+    }
+
     @Test func applyInstallsEveryObjectIntoTheCluster() async throws {
         let world = try await KubernetesRunTests.World()
         let applied = try ClusterInstall.kubectl(world, ["apply", "-k", ClusterInstall.manifests.path])

@@ -116,6 +116,20 @@ struct PlanAndHistoryCommandTests {
         #expect(outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
     }
 
+    @Test func theRepositoryAndItsOptionsCanComeFromTheEnvironment() throws {
+        let repository = try Repository()
+        try repository.write("iris", version: "1")
+        try repository.commit("base")
+        let outcome = try cli.serin(["history", "ml/iris", "-o", "json"], environment: [
+            "SERIN_REPO": repository.path, "SERIN_CACHE_DIR": repository.root.appendingPathComponent("cache").path,
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(FileManager.default.fileExists(atPath: repository.root.appendingPathComponent("cache").path), "the mirror went elsewhere")
+        // A flag wins over its variable.
+        let flagged = try cli.serin(["history", "ml/iris", "--repo", "/no/such/repository"], environment: ["SERIN_REPO": repository.path])
+        #expect(flagged.status != 0 && flagged.stderr.contains("/no/such/repository"), "\(flagged.stderr)")
+    }
+
     @Test func historyPrintsTheLedgerOldestFirst() throws {
         let repository = try Repository()
         try repository.write("iris", version: "1")
