@@ -64,13 +64,27 @@ public final class LeaderElector: Sendable {
     private let client: KubeClient
     private let clock: any LeaderElectionClock
     private let logger: Logger
+    /// Told the lease's annotations each time the leader reads the lease (every `retryPeriod`): how a standby's
+    /// `signal` reaches the leader.
+    private let onLeaderRead: (@Sendable ([String: String]) -> Void)?
 
     public init(client: KubeClient, configuration: Configuration, clock: any LeaderElectionClock = SystemLeaderElectionClock(),
-                logger: Logger = Logger(label: "serin.kube.leader")) {
+                logger: Logger = Logger(label: "serin.kube.leader"),
+                onLeaderRead: (@Sendable ([String: String]) -> Void)? = nil) {
         self.client = client
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.onLeaderRead = onLeaderRead
+    }
+
+    /// Sets an annotation on the lease, for the leader to see at its next renewal (within `retryPeriod`): a standby
+    /// that received a webhook passes the news on this way, through the API server, so no replica needs to reach
+    /// another directly. The leader's next renewal may lose one race (409) to this write and retries, well within
+    /// its renew deadline.
+    public func signal(annotation: String, value: String) async throws(KubeError) {
+        _ = try await client.patch(.leases, name: configuration.leaseName, namespace: configuration.namespace,
+                                   .merge(["metadata": ["annotations": [annotation: .string(value)]]]))
     }
 
     /// What this contender last saw of the lease.
@@ -175,6 +189,13 @@ public final class LeaderElector: Sendable {
         let isLeader = holder == configuration.identity
         if !holder.isEmpty && observation.time.addingTimeInterval(oldDuration) > now && !isLeader {
             return false
+        }
+        if isLeader, let onLeaderRead {
+            var annotations: [String: String] = [:]
+            for (key, value) in current[path: "metadata", "annotations"]?.objectValue ?? [:] {
+                if let text = value.stringValue { annotations[key] = text }
+            }
+            onLeaderRead(annotations)
         }
 
         // 3. Take or renew it, conditional on the resourceVersion just read.

@@ -244,14 +244,21 @@ struct RunCommand: AsyncParsableCommand {
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
                                  configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
                                  metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
-        let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
-        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
-        logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
-        logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
+        let signal = LeaseSyncSignal()
         let elector = leaderElect ? LeaderElector(
             client: client,
             configuration: .init(leaseName: "serin-operator", namespace: namespace ?? configuration.namespace),
-            logger: Logger(label: "serin.leader")) : nil
+            logger: Logger(label: "serin.leader"),
+            onLeaderRead: { annotations in signal.leaderRead(annotations) { loop.syncNow() } }) : nil
+        // A webhook that reaches a standby is passed on to the leader through the Lease.
+        let endpointsLogger = Logger(label: "serin.endpoints")
+        let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness, syncNow: {
+            guard let elector, readiness.role != .leader else { return loop.syncNow() }
+            Task { await signal.request(through: elector, logger: endpointsLogger) }
+        })
+        logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
+        logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
+        logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
         // Informers run on standbys too, so a new leader starts with warm caches; the loop stops first on shutdown.
         await runUntilSignalled(logger: logger, services: [
             ("kubernetes runtime", { await kubeRuntime.run() }),
@@ -285,14 +292,14 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Serin's own HTTP endpoints: webhooks that trigger a sync, /metrics, /healthz and /readyz.
-    private func startEndpoints(loop: ReconcileLoop<ContinuousClock>, metrics: SerinMetrics,
-                                readiness: ReadinessTracker) async throws -> EndpointsServer {
+    private func startEndpoints(loop: ReconcileLoop<ContinuousClock>, metrics: SerinMetrics, readiness: ReadinessTracker,
+                                syncNow: (@Sendable () -> Void)? = nil) async throws -> EndpointsServer {
         guard let (host, port) = RunCommand.address(listen) else { throw ValidationError("--listen must be HOST:PORT") }
         let secrets = WebhookSecretSources.commandLine(secretFile: webhookSecretFile, environment: RunCommand.environment)
         do {
             return try await EndpointsServer.start(
                 EndpointsConfiguration(host: host, port: port, branch: branch, webhookSecrets: secrets), metrics: metrics,
-                syncNow: { loop.syncNow() }, readiness: { readiness.readiness }, logger: Logger(label: "serin.endpoints"))
+                syncNow: syncNow ?? { loop.syncNow() }, readiness: { readiness.readiness }, logger: Logger(label: "serin.endpoints"))
         } catch {
             throw OperationFailure(description: "\(error)")
         }

@@ -267,6 +267,25 @@ struct KubernetesRunTests {
         #expect(aboutIris.contains { ($0["desiredCommit"] as? String).map { head.hasPrefix($0) } ?? false }, "\(serin.text)")
     }
 
+    @Test func aWebhookThatReachesTheStandbyIsPassedOnToTheLeader() async throws {
+        let world = try await World()
+        try world.write(version: "1")
+        try world.repository.commit("deploy iris v1")
+        let a = try world.startOperator("a", extra: ["--leader-elect"])
+        let b = try world.startOperator("b", extra: ["--leader-elect"])
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let leader = try #require([a, b].first { $0.text.contains("became leader") }, "\(world.logs)")
+        let standby = leader === a ? b : a
+
+        try world.write(version: "2")
+        try world.repository.commit("iris v2")
+        #expect(try await world.announcePush(to: standby) == 202)
+        // The poll interval is an hour: only the standby's signal through the Lease explains a rollout now.
+        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v2)", within: .seconds(45)), "\(world.logs)")
+        #expect(await standby.line(containing: "passed the webhook on to the leader") != nil, "\(standby.text)")
+        #expect(!standby.text.contains(#""phase":"#), "the standby wrote nothing: \(standby.text)")
+    }
+
     @Test func twoLeaderElectingOperatorsHaveOneLeaderAndTheOtherTakesOverWhenItIsKilled() async throws {
         let world = try await World()
         try world.write(version: "1")

@@ -133,7 +133,8 @@ struct RBACMeasurementTests {
         try world.write(version: "2", name: "wine", traffic: "{provider: istio}")
         try world.repository.git("rm", "--quiet", "deployments/plain.yaml")
         try world.repository.commit("iris and wine v2, plain removed")
-        try await world.announcePush(to: leader)
+        // This push reaches the standby, which passes it on to the leader through the Lease (a patch).
+        try await world.announcePush(to: standby)
         let seconds = ["ml/iris: Succeeded 100% (v2)", "ml/wine: Succeeded 100% (v2)"]
         guard await world.eventually(within: .seconds(120), {
             Set(seconds).isSubset(of: Set(world.ledger)) && world.ledger.contains { $0.hasPrefix("ml/plain: Removed") }
