@@ -68,7 +68,7 @@ public actor LocalRuntime: ModelRuntime {
             case .noCommand(let key):
                 "\(key): spec.runtime.command is not set, and the local runtime starts model servers from it; add the command that starts the server (e.g. [mlserver, start, .])"
             case .unknownRevision(let key, let revision):
-                "\(key): revision \(revision) has no recorded spec in the state directory, so it cannot be started again"
+                "\(key): revision \(revision) has no recorded spec in the state directory, and no desired commit in the ledger holds it, so it cannot be started again; commit the version to run, or remove the model"
             case .stateDirectory(let path, let reason):
                 "the state directory \(path) cannot be used: \(reason)"
             }
@@ -95,6 +95,7 @@ public actor LocalRuntime: ModelRuntime {
 
     public let configuration: Configuration
     private let router: any LocalTrafficRouting
+    private let archive: (any RevisionArchive)?
     private let logger: Logger
     private var processes: [DeploymentKey: [String: Supervised]] = [:]
     private var routes: [DeploymentKey: TrafficSplit] = [:]
@@ -104,10 +105,13 @@ public actor LocalRuntime: ModelRuntime {
     private var logContexts: [DeploymentKey: ModelLogContext] = [:]
     private let (events, eventSink) = AsyncStream<DeploymentKey>.makeStream()
 
-    /// Stops whatever an earlier Serin left running in this state directory before anything new starts.
-    public init(configuration: Configuration, router: any LocalTrafficRouting, logger: Logger = Logger(label: "serin.local")) {
+    /// Stops whatever an earlier Serin left running in this state directory before anything new starts. `archive`
+    /// recovers the spec of a revision the state directory lost (it was deleted, or Serin moved machines).
+    public init(configuration: Configuration, router: any LocalTrafficRouting, archive: (any RevisionArchive)? = nil,
+                logger: Logger = Logger(label: "serin.local")) {
         self.configuration = configuration
         self.router = router
+        self.archive = archive
         self.logger = logger
         Self.stopLeftovers(stateFile: configuration.stateDirectory + "/processes.json", grace: configuration.stopGrace, logger: logger)
     }
@@ -130,10 +134,10 @@ public actor LocalRuntime: ModelRuntime {
         for action in actions {
             switch action {
             case .deploy(let revision, let replicas):
-                try ensure(revision, key: key, desired: desired, running: replicas > 0)
+                try await ensure(revision, key: key, desired: desired, running: replicas > 0)
             case .scale(let revision, let replicas):
                 if processes[key]?[revision.digest] != nil {
-                    try ensure(revision, key: key, desired: desired, running: replicas > 0)
+                    try await ensure(revision, key: key, desired: desired, running: replicas > 0)
                 }
             case .route(let split):
                 routes[key] = split
@@ -235,13 +239,15 @@ public actor LocalRuntime: ModelRuntime {
 
     // MARK: Actions
 
-    private func ensure(_ revision: ServingRevision, key: DeploymentKey, desired: ModelDeployment?, running: Bool) throws {
+    private func ensure(_ revision: ServingRevision, key: DeploymentKey, desired: ModelDeployment?, running: Bool) async throws {
         if processes[key]?[revision.digest] == nil {
             let deployment: ModelDeployment
             if let desired, desired.revision == revision {
                 deployment = desired
             } else if let recorded = recordedSpec(key: key, digest: revision.digest) {
                 deployment = recorded
+            } else if let archived = await archive?.spec(of: key, digest: revision.digest) {
+                deployment = archived
             } else {
                 throw Failure.unknownRevision(key, revision)
             }
@@ -253,8 +259,11 @@ public actor LocalRuntime: ModelRuntime {
             } catch {
                 throw Failure.stateDirectory(directory, "\(error)")
             }
-            processes[key, default: [:]][revision.digest] = Supervised(
-                deployment: deployment, revision: revision, directory: directory, log: RotatingLogFile(path: directory + "/server.log"))
+            // The archive is awaited above, so check again rather than replace an entry made meanwhile.
+            if processes[key]?[revision.digest] == nil {
+                processes[key, default: [:]][revision.digest] = Supervised(
+                    deployment: deployment, revision: revision, directory: directory, log: RotatingLogFile(path: directory + "/server.log"))
+            }
         }
         guard var process = processes[key]?[revision.digest] else { return }
         if process.wantsRunning == running { return }

@@ -198,7 +198,10 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw OperationFailure(description: "\(error)")
         }
-        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: state), router: router, logger: Logger(label: "serin.local"))
+        let archive = GitRevisionArchive(mirror: source.mirror, ledger: LedgerReader(mirror: source.mirror, branch: ledgerBranch),
+                                         root: path)
+        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: state), router: router, archive: archive,
+                                        logger: Logger(label: "serin.local"))
         let reconciler = ModelReconciler(runtime: localRuntime, gates: RouterGateMeasurer(router: router, checker: checker),
                                          ledger: ledger, now: now, logger: Logger(label: "serin.rollout"))
         let readiness = ReadinessTracker(role: .leader)

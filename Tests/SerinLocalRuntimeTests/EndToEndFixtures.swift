@@ -18,12 +18,15 @@ final class LocalSerin: @unchecked Sendable {
     let loop: ReconcileLoop<ContinuousClock>
     let reader: LedgerReader
 
+    /// A fresh state directory each time, as on a new machine: what Serin knows comes from Git.
     init(remote: DeploymentsRemote) async throws {
         self.remote = remote
         router = try await ModelRouter.start(host: "127.0.0.1", port: 0, logger: Quiet.logger)
-        runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
-                               router: router, logger: Quiet.logger)
         let mirror = try await remote.mirror("serin")
+        let archive = GitRevisionArchive(mirror: mirror, ledger: LedgerReader(mirror: mirror, logger: Quiet.logger), root: "deployments",
+                                         logger: Quiet.logger)
+        runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
+                               router: router, archive: archive, logger: Quiet.logger)
         reader = LedgerReader(mirror: try await remote.mirror("reader"), logger: Quiet.logger)
         let ledger = RolloutLedger(writer: LedgerWriter(mirror: mirror, logger: Quiet.logger),
                                    reader: LedgerReader(mirror: mirror, logger: Quiet.logger), logger: Quiet.logger)

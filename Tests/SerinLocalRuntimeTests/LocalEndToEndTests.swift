@@ -43,6 +43,25 @@ struct LocalEndToEndTests {
         for pid in pids { #expect(!processGroupExists(pid)) }
     }
 
+    @Test func aStableVersionWhoseStateDirectoryWasLostIsStartedAgainFromItsDesiredCommitInGit() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
+        let first = try await LocalSerin(remote: remote)
+        try await first.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+        }
+
+        // Serin starts again with an empty state directory while Git already asks for v2: the canary needs v1 as its
+        // stable side, and only Git still has v1's document.
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2"), message: "iris v2")
+        let second = try await LocalSerin(remote: remote)
+        try await second.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Succeeded 100 v2" })
+            let history = await serin.history(iris)
+            #expect(history.contains("Progressing 50 v2"), "\(history)")
+        }
+    }
+
     @Test func aCrashingVersionRollsBackAndAMissingCommandFailsWithoutTouchingOtherModels() async throws {
         let remote = try DeploymentsRemote()
         try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
