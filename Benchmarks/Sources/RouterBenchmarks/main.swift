@@ -188,6 +188,62 @@ struct Measurement {
     var p99: Double
     var versions: [String: Int]
     var failures: Int
+    var requests = 0
+    /// CPU time per request in microseconds, by role, under the throughput load.
+    var cpu = CPUTime()
+}
+
+// MARK: CPU time per request, by role: what sets throughput when everything shares two cores.
+
+/// Nanoseconds of CPU time the load generator's, the upstreams' and the proxy's threads have run.
+struct CPUTime {
+    var generator: Double = 0
+    var upstreams: Double = 0
+    var proxy: Double = 0
+
+    static func - (lhs: CPUTime, rhs: CPUTime) -> CPUTime {
+        CPUTime(generator: lhs.generator - rhs.generator, upstreams: lhs.upstreams - rhs.upstreams, proxy: lhs.proxy - rhs.proxy)
+    }
+
+    func perRequest(_ requests: Int) -> CPUTime {
+        let divisor = Double(max(requests, 1)) * 1000
+        return CPUTime(generator: generator / divisor, upstreams: upstreams / divisor, proxy: proxy / divisor)
+    }
+}
+
+/// A small file of /proc, read with one read(2): Foundation's readers go by the file's size, which /proc gives as 0.
+func readProcFile(_ path: String) -> String? {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+    guard count > 0 else { return nil }
+    return String(decoding: bytes[..<count], as: UTF8.self)
+}
+
+/// The first field of a schedstat file: nanoseconds on the CPU.
+func runtime(schedstat path: String) -> Double {
+    Double(readProcFile(path)?.split(separator: " ").first ?? "") ?? 0
+}
+
+/// The CPU time of a group's threads, each read by the thread itself.
+func runtime(of group: MultiThreadedEventLoopGroup) async throws -> Double {
+    var total = 0.0
+    for loop in group.makeIterator() {
+        total += try await loop.submit { runtime(schedstat: "/proc/thread-self/schedstat") }.get()
+    }
+    return total
+}
+
+/// The processes whose parent is `parent`: nginx's workers.
+func children(of parent: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { Int32($0) }.filter { pid in
+        guard let stat = readProcFile("/proc/\(pid)/stat"), let nameEnd = stat.lastIndex(of: ")") else { return false }
+        let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+        return fields.count > 1 && Int32(fields[1]) == parent
+    }
 }
 
 func load(port: Int, connections: Int, duration: Double, group: any EventLoopGroup) async throws -> Measurement {
@@ -226,7 +282,7 @@ func load(port: Int, connections: Int, duration: Double, group: any EventLoopGro
     var versions: [String: Int] = [:]
     for result in results { versions.merge(result.versions, uniquingKeysWith: +) }
     return Measurement(throughput: Double(latencies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99),
-                       versions: versions, failures: results.reduce(0) { $0 + $1.failures })
+                       versions: versions, failures: results.reduce(0) { $0 + $1.failures }, requests: latencies.count)
 }
 
 // MARK: Latency: one request at a time, the targets taking turns request by request.
@@ -479,6 +535,18 @@ defer {
     try? FileManager.default.removeItem(at: scratch)
 }
 try await waitUntilAccepting(nginxPort, group: loadGroup)
+let nginxWorkers = children(of: nginx.processIdentifier)
+
+/// CPU time so far of the generator, the upstreams and `target`'s proxy (none for direct calls).
+func cpuTime(proxy target: String) async throws -> CPUTime {
+    var time = CPUTime(generator: try await runtime(of: loadGroup), upstreams: try await runtime(of: upstreamGroup))
+    switch target {
+    case "router": time.proxy = try await runtime(of: routerGroup)
+    case "nginx": time.proxy = nginxWorkers.map { runtime(schedstat: "/proc/\($0)/schedstat") }.reduce(0, +)
+    default: break
+    }
+    return time
+}
 
 // SERIN_BENCH_ONLY=router (say) loads one target alone, for profiling; the report then compares nothing.
 let only = ProcessInfo.processInfo.environment["SERIN_BENCH_ONLY"]
@@ -501,7 +569,10 @@ for _ in 0..<rounds {
         sequential[target.name, default: []].append(measurement)
     }
     for target in targets {
-        concurrent[target.name, default: []].append(try await load(port: target.port, connections: concurrency, duration: seconds, group: loadGroup))
+        let start = try await cpuTime(proxy: target.name)
+        var measurement = try await load(port: target.port, connections: concurrency, duration: seconds, group: loadGroup)
+        measurement.cpu = (try await cpuTime(proxy: target.name) - start).perRequest(measurement.requests)
+        concurrent[target.name, default: []].append(measurement)
     }
 }
 
@@ -516,6 +587,17 @@ for (name, measurements) in [("router", concurrent), ("nginx", concurrent)] {
     let total = versions.values.reduce(0, +)
     let share = Double(versions["v2"] ?? 0) / Double(max(total, 1)) * 100
     print("\(name): \(total) answers under load, canary share \(String(format: "%.2f", share))% (weight 10), \(failures) failed")
+}
+// Throughput on two shared cores follows from these: every request costs the generator, an upstream and the proxy
+// their CPU time, and the three share the cores. Less sensitive to other tenants than throughput itself.
+print("")
+print("CPU time per request under load (median of rounds): load generator, upstream, proxy")
+for target in targets {
+    func cpu(_ key: KeyPath<CPUTime, Double>) -> String {
+        String(format: "%.1f", median((concurrent[target.name] ?? []).map { $0.cpu[keyPath: key] }))
+    }
+    print("  \(target.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(cpu(\.generator)) µs  \(cpu(\.upstreams)) µs  "
+        + (target.name == "direct" ? "-" : "\(cpu(\.proxy)) µs"))
 }
 print("")
 
