@@ -123,6 +123,20 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         core.logger.debug("router client connection failed", metadata: ["error": "\(error)"])
+        if error is HTTPParserError {
+            // A malformed request: what NIO's HTTPServerProtocolErrorHandler would do, without its hop on every
+            // request part. 400 unless part of an answer already went out; the connection closes either way.
+            let answerStarted = exchange?.responseStatus != nil
+            abandonExchange()
+            if !answerStarted {
+                var headers = HTTPHeaders()
+                headers.add(name: "Connection", value: "close")
+                headers.add(name: "Content-Length", value: "0")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest,
+                                                                     headers: headers))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+        }
         context.close(promise: nil)
     }
 

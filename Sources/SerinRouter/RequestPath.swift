@@ -17,28 +17,32 @@ enum RequestPath {
     /// The shapes named in the error for an unrecognised path.
     static let supportedShapes = "/v2/models/<model>/…, /models/<model>/… or /v1/models/<model>[:verb]"
 
+    /// Works on the UTF-8 bytes: every request passes here, and walking `Character`s (grapheme breaking, a
+    /// `Set<Character>` look-up per character) cost about 3% of the router's time per request in a profile. The
+    /// delimiters are ASCII, so bytes split the path exactly where characters would.
     static func target(of uri: String) -> Target {
-        var path = Substring(uri)
-        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+        var path = Substring(uri).utf8
+        if let end = path.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
             path = path[..<end]
         }
-        if path == "/metrics" { return .metrics }
-        if let rest = path.dropPrefix("/v2/models/") {
-            return model(in: rest, terminators: ["/"])
+        if path.elementsEqual("/metrics".utf8) { return .metrics }
+        if let rest = path.droppingPrefix("/v2/models/") {
+            return model(in: rest, colonEndsName: false)
         }
-        if let rest = path.dropPrefix("/models/") {
-            return model(in: rest, terminators: ["/"])
+        if let rest = path.droppingPrefix("/models/") {
+            return model(in: rest, colonEndsName: false)
         }
-        if let rest = path.dropPrefix("/v1/models/") {
-            return model(in: rest, terminators: ["/", ":"])
+        if let rest = path.droppingPrefix("/v1/models/") {
+            return model(in: rest, colonEndsName: true)
         }
         return .unrecognised
     }
 
-    private static func model(in rest: Substring, terminators: Set<Character>) -> Target {
-        let name = rest.prefix { !terminators.contains($0) }
+    private static func model(in rest: Substring.UTF8View, colonEndsName: Bool) -> Target {
+        let end = rest.firstIndex { $0 == UInt8(ascii: "/") || (colonEndsName && $0 == UInt8(ascii: ":")) } ?? rest.endIndex
+        let name = Substring(rest[..<end])
         guard !name.isEmpty else { return .unrecognised }
-        guard name.contains("%") else { return .model(String(name)) }
+        guard name.utf8.contains(UInt8(ascii: "%")) else { return .model(String(name)) }
         return percentDecoded(name).map(Target.model) ?? .unrecognised
     }
 
@@ -77,8 +81,10 @@ enum RequestPath {
     }
 }
 
-extension Substring {
-    fileprivate func dropPrefix(_ prefix: String) -> Substring? {
-        hasPrefix(prefix) ? dropFirst(prefix.count) : nil
+extension Substring.UTF8View {
+    fileprivate func droppingPrefix(_ prefix: StaticString) -> Substring.UTF8View? {
+        let bytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        guard starts(with: bytes) else { return nil }
+        return dropFirst(bytes.count)
     }
 }

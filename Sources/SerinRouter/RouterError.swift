@@ -39,7 +39,7 @@ public enum RouterError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "without control characters, as it travels in the X-Serin-Version header"
         case .invalidUpstreamAddress(let key, let upstream):
             return "the route of \(key) sends version \"\(upstream.version)\" to \(upstream.host):\(upstream.port); "
-                + "give a non-empty host and a port from 1 to 65535"
+                + "give a non-empty host without spaces or control characters and a port from 1 to 65535"
         case .cannotListen(let host, let port, let reason):
             return "the router cannot listen on \(UpstreamAddress(host: host, port: port)): \(reason); "
                 + "choose another address or port, or stop the process that holds it"

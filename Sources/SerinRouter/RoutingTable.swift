@@ -125,7 +125,10 @@ final class RoutingTable: Sendable {
         for upstream in route.upstreams {
             let printable = upstream.version.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
             guard !upstream.version.isEmpty, printable else { throw .invalidVersion(route.key, version: upstream.version) }
-            guard !upstream.host.isEmpty, (1...65535).contains(upstream.port) else {
+            // The host goes into the `Host` field of every request sent upstream, written without NIO's outbound
+            // validation: no spaces or control characters, so it can never end the field early.
+            let hostIsOneToken = upstream.host.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
+            guard !upstream.host.isEmpty, hostIsOneToken, (1...65535).contains(upstream.port) else {
                 throw .invalidUpstreamAddress(route.key, upstream)
             }
         }

@@ -226,6 +226,17 @@ struct RoutingTests {
         }
     }
 
+    @Test("a malformed request is answered 400 and its connection closed; the router serves the next connection")
+    func malformedRequest() async throws {
+        try await RouterFixture.with(versions: ["v1"]) { fixture in
+            try fixture.route(stable: "v1")
+            let answer = try await RawConnection.exchange(port: fixture.port, "GET /v2/models/iris HTTP/1.1\r\nHost x\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(answer)")
+            #expect(answer.lowercased().contains("connection: close\r\n"), "\(answer)")
+            #expect(try await fixture.versionsServing(1) == ["v1"])
+        }
+    }
+
     @Test("invalid routes are refused with a message that says what to change, and nothing changes")
     func invalidRoutes() async throws {
         try await RouterFixture.with(versions: ["v1", "v2"]) { fixture in
@@ -238,6 +249,8 @@ struct RoutingTests {
                 (ModelRoute(key: key, modelName: "iris", stable: v1, canary: v1, canaryWeight: 5), "both stable and canary"),
                 (ModelRoute(key: key, modelName: "iris", stable: Upstream(version: "v1", port: 0)), "port from 1 to 65535"),
                 (ModelRoute(key: key, modelName: "iris", stable: Upstream(version: "", port: 9)), "non-empty"),
+                (ModelRoute(key: key, modelName: "iris", stable: Upstream(version: "v1", host: "h\r\nX-Injected: 1", port: 9)),
+                 "without spaces or control characters"),
             ]
             for (route, message) in cases {
                 #expect {
