@@ -37,6 +37,8 @@ struct HelmChartTests {
         (#"{"replica": 3}"#, "additional properties 'replica' not allowed"),
         (#"{"image": {"pullPolicy": "Sometimes"}}"#, "at '/image/pullPolicy': value must be one of"),
         (#"{"serviceMonitor": {"interval": "often"}}"#, "at '/serviceMonitor/interval': 'often' does not match pattern"),
+        // Two replicas without leader election would both write.
+        (#"{"leaderElection": false}"#, "at '/leaderElection': value must be true"),
     ]
 
     @Test(arguments: badValues)
@@ -48,6 +50,19 @@ struct HelmChartTests {
         #expect(install.errors.contains(message), "\(values): \(install.errors)")
         let created = try cluster.kubectl(["get", "deployments,configmaps,secrets", "-n", Self.releaseNamespace, "-o", "name"])
         #expect(created.status == 0 && !created.output.contains("serin"), "\(created.output)")
+    }
+
+    @Test func theSSHMethodWithoutAKeyFailsNamingTheValuesToSet() async throws {
+        let install = try await HelmCluster().install(values: #"{"credentials": {"method": "ssh", "ssh": {"privateKey": ""}}}"#)
+        #expect(install.status != 0)
+        #expect(install.errors.contains("credentials.method is ssh but there is no key: set credentials.ssh.existingSecret"), "\(install.errors)")
+    }
+
+    @Test func oneReplicaMayRunWithoutLeaderElection() async throws {
+        let rendered = try await HelmCluster().render(values: #"{"replicas": 1, "leaderElection": false}"#)
+        let container = try #require((try Objects.one(rendered, "Deployment")["spec", "template", "spec", "containers"] as? [[String: Any]])?.first)
+        let election = ((container["env"] as? [[String: Any]]) ?? []).first { $0["name"] as? String == "SERIN_LEADER_ELECT" }
+        #expect(election?["value"] as? String == "false")
     }
 
     // MARK: The chart against manifests/
@@ -295,19 +310,21 @@ enum Helm {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw ClusterInstall.Failure(description: "no \(python.path): run scripts/install-python.sh (make test does)")
         }
-        let home = home ?? FileManager.default.temporaryDirectory.appendingPathComponent("serin-helm-home-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        let errorsFile = home.appendingPathComponent("driver-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorsFile) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("serin-helm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let errorsFile = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        let errorsHandle = try FileHandle(forWritingTo: errorsFile)
+        defer { try? errorsHandle.close() }
         let process = Process()
         process.executableURL = python
         process.arguments = [script.path] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path]
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": (home ?? scratch).path]
         let output = Pipe(), standardInput = Pipe()
         process.standardOutput = output
         process.standardInput = standardInput
-        process.standardError = try FileHandle(forWritingTo: errorsFile)
+        process.standardError = errorsHandle
         try process.run()
         if let input { standardInput.fileHandleForWriting.write(input) }
         try standardInput.fileHandleForWriting.close()
