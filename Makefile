@@ -28,7 +28,8 @@ build: dependencies
 dependencies:
 	@bash scripts/install-dependencies.sh
 
-# .venv with MLServer and scikit-learn, for the MLServer end-to-end test (SerinLocalRuntimeTests); only `make test`
+# .venv with MLServer and scikit-learn (the MLServer end-to-end test, SerinLocalRuntimeTests), the CRD validator and the
+# chart tests' Helm and kubernetes-validate (SerinCoreTests, SerinCLITests); only `make test`
 # needs it.
 python-dependencies:
 	@bash scripts/install-python.sh

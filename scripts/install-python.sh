@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates .venv/ at the repository root with MLServer and scikit-learn, and the CRD validator's jsonschema, cel-python
-# and PyYAML, pinned by scripts/python/requirements.txt and scripts/python/constraints.txt, for the MLServer
-# end-to-end test and the ModelDeployment CRD's tests. Used by `make test`; safe to run again: it does
+# Creates .venv/ at the repository root with MLServer and scikit-learn, the CRD validator's jsonschema, cel-python
+# and PyYAML, and the chart tests' Helm (helm-sdkpy) and kubernetes-validate, pinned by
+# scripts/python/requirements.txt and scripts/python/constraints.txt, for the MLServer end-to-end test, the
+# ModelDeployment CRD's tests and the Helm chart's tests. Used by `make test`; safe to run again: it does
 # nothing when .venv already holds exactly these pins (a stamp file records the hash of both files and the Python
 # version), and brings .venv up to date when they change.
 #
@@ -53,8 +54,10 @@ if [ ! -x "$venv/bin/python" ]; then
     fi
 fi
 rm -f "$stamp"
-echo "Installing MLServer and scikit-learn into $venv (pinned in scripts/python/)"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --prefer-binary \
+echo "Installing MLServer, scikit-learn, Helm and the other test tools into $venv (pinned in scripts/python/)"
+# --ignore-requires-python: helm-sdkpy (the chart tests' Helm) declares Python 3.12 and works on 3.11; every other
+# pin's Python range includes 3.11 and 3.12 anyway.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --prefer-binary --ignore-requires-python \
     --requirement "$requirements" --constraint "$constraints"
 # The stamp is written last: an interrupted install is redone on the next run.
 echo "$wanted" > "$stamp"

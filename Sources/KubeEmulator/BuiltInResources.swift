@@ -23,6 +23,12 @@ enum BuiltInResources {
         ResourceType(group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment",
                      namespaced: true, shortNames: ["deploy"], categories: ["all"], hasStatusSubresource: true,
                      hasScaleSubresource: true, tracksGeneration: true),
+        // Stored and served, but nothing creates them (the simulated Deployment controller sets statuses directly):
+        // Helm's --wait (kstatus) maps and lists a Deployment's ReplicaSets before it reads the Deployment's status,
+        // and answers Unknown when the type is not served.
+        ResourceType(group: "apps", version: "v1", plural: "replicasets", singular: "replicaset", kind: "ReplicaSet",
+                     namespaced: true, shortNames: ["rs"], categories: ["all"], hasStatusSubresource: true,
+                     tracksGeneration: true),
         // What an operator's install manifests hold (manifests/ in this repository): RBAC and NetworkPolicies are
         // stored and served like any other object; the emulator authorizes nothing by them.
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", singular: "clusterrole",

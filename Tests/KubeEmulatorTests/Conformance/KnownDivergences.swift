@@ -20,7 +20,7 @@ enum KnownDivergence: Sendable {
         "version": .otherValues(reason: "the emulator reports the Kubernetes release Serin targets (1.32), not the recorder's build"),
         "discovery-groups": .discoverySubset(reason: "the emulator serves the groups Serin and kubectl use, plus the Gateway API and Istio groups (a real cluster gets them from CRDs) whose routes Serin's Kubernetes runtime writes"),
         "discovery-resources /api/v1": .discoverySubset(reason: "the emulator serves the core resources Serin and kubectl use, without nodes, volumes, quotas or pod subresources such as exec and log"),
-        "discovery-resources /apis/apps/v1": .discoverySubset(reason: "the emulator serves Deployments only, without DaemonSets, StatefulSets, ReplicaSets or ControllerRevisions"),
+        "discovery-resources /apis/apps/v1": .discoverySubset(reason: "the emulator serves Deployments and ReplicaSets (without its scale subresource), without DaemonSets, StatefulSets or ControllerRevisions"),
         "deployment-get": .recordingDefect(fields: ["spec"], reason: "the recorder edited this response's object to build the next PUT, so it shows image example/model:2 at generation 1, a state the server never stored"),
         "lease-create": .recordingDefect(fields: ["spec"], reason: "the recorder edited this response's object to build the takeover request, so it shows holder b_2 though the request created a_1"),
     ]
