@@ -231,14 +231,14 @@ struct HelmChartTests {
                        "serin_git_sync_duration_seconds_bucket"] {
             #expect(expressions.contains { $0.contains(metric) }, "no panel shows \(metric)")
         }
-        // Every metric the dashboard queries is one Serin exports (docs/endpoints.md lists them all).
-        let documented = try String(contentsOf: ClusterInstall.root.appendingPathComponent("docs/endpoints.md"), encoding: .utf8)
+        // Every metric the dashboard queries is one Serin exports (docs/metrics.md lists them all).
+        let documented = try String(contentsOf: ClusterInstall.root.appendingPathComponent("docs/metrics.md"), encoding: .utf8)
         let used = Set(expressions.flatMap { expression in
             expression.matches(of: #/serin_[a-z_]+/#).map { String($0.output) }
         })
         for metric in used {
             let base = metric.replacing(#/_(bucket|sum|count)$/#, with: "")
-            #expect(documented.contains("`\(base)`"), "\(metric) is not in docs/endpoints.md")
+            #expect(documented.contains("`\(base)`"), "\(metric) is not in docs/metrics.md")
         }
     }
 
