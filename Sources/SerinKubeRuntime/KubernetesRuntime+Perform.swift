@@ -75,9 +75,10 @@ extension KubernetesRuntime {
         }
     }
 
-    /// The provider in force: the spec's, or Gateway API when HTTPRoutes are served, else replica ratio.
+    /// The provider in force: the spec's, else the configured default, else Gateway API when HTTPRoutes are served,
+    /// else replica ratio.
     func provider(for traffic: TrafficSpec, key: DeploymentKey) async throws -> TrafficProvider {
-        if let provider = traffic.provider {
+        if let provider = traffic.provider ?? configuration.defaultProvider {
             if provider == .local { throw KubernetesRuntimeError.unsupportedProvider(key, provider) }
             return provider
         }

@@ -23,13 +23,19 @@ public final class KubernetesRuntime: ModelRuntime {
         public var instance: String
         /// The current time, for Event timestamps.
         public var now: @Sendable () -> Timestamp
+        /// The traffic provider of a ModelDeployment whose spec names none; nil picks Gateway API when the API server
+        /// serves HTTPRoutes, else replica ratio. A platform team sets it once (an Istio mesh, say) instead of in
+        /// every document.
+        public var defaultProvider: TrafficProvider?
 
         public init(namespace: String? = nil, instance: String = ProcessInfo.processInfo.hostName,
+                    defaultProvider: TrafficProvider? = nil,
                     now: @escaping @Sendable () -> Timestamp = {
                         Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000))
                     }) {
             self.namespace = namespace
             self.instance = instance
+            self.defaultProvider = defaultProvider
             self.now = now
         }
     }

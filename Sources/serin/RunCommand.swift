@@ -84,6 +84,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Kubernetes runtime: the metrics source (istio, mlserver or torchserve) for gates whose spec names none, since Serin's router does not run there (env SERIN_DEFAULT_METRICS_SOURCE).")
     var defaultMetricsSource: String?
 
+    @Option(help: "Kubernetes runtime: the traffic provider (gateway-api, istio or replicas) of models whose spec names none (env SERIN_DEFAULT_TRAFFIC_PROVIDER; default: gateway-api when the cluster serves HTTPRoutes, else replicas).")
+    var defaultTrafficProvider: String?
+
     @Flag(help: "Kubernetes runtime: reconcile only while holding the Lease serin-operator, so replicas stand by (env SERIN_LEADER_ELECT=true).")
     var leaderElect = environment["SERIN_LEADER_ELECT"] == "true"
 
@@ -120,6 +123,15 @@ struct RunCommand: AsyncParsableCommand {
            KubernetesGateMeasurer.names[name] == nil {
             throw ValidationError("--default-metrics-source must be one of \(KubernetesGateMeasurer.names.keys.sorted().joined(separator: ", ")), not \(name)")
         }
+        if let name = defaultTrafficProvider ?? RunCommand.environment["SERIN_DEFAULT_TRAFFIC_PROVIDER"],
+           RunCommand.clusterProvider(name) == nil {
+            throw ValidationError("--default-traffic-provider must be one of gateway-api, istio, replicas, not \(name)")
+        }
+    }
+
+    /// A traffic provider the Kubernetes runtime can apply (`local` is the local runtime's).
+    static func clusterProvider(_ name: String) -> TrafficProvider? {
+        TrafficProvider(rawValue: name).flatMap { $0 == .local ? nil : $0 }
     }
 
     /// The branch the ledger is committed to: the desired branch itself with --status-on-desired-branch.
@@ -236,7 +248,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let client = KubeClient(configuration: configuration, logger: Logger(label: "serin.kube"))
         let namespace = self.namespace ?? RunCommand.environment["SERIN_NAMESPACE"]
-        let kubeRuntime = KubernetesRuntime(client: client, configuration: .init(namespace: namespace),
+        let defaultProvider = (defaultTrafficProvider ?? RunCommand.environment["SERIN_DEFAULT_TRAFFIC_PROVIDER"]).flatMap(RunCommand.clusterProvider)
+        let kubeRuntime = KubernetesRuntime(client: client, configuration: .init(namespace: namespace, defaultProvider: defaultProvider),
                                             logger: Logger(label: "serin.runtime"))
         let replacement = (defaultMetricsSource ?? RunCommand.environment["SERIN_DEFAULT_METRICS_SOURCE"]).flatMap { KubernetesGateMeasurer.names[$0] }
         let reconciler = ModelReconciler(runtime: kubeRuntime, gates: KubernetesGateMeasurer(checker: checker, replacement: replacement),

@@ -34,6 +34,7 @@ struct HelmChartTests {
         (#"{"repository": {"interval": "5 minutes"}}"#, "at '/repository/interval': '5 minutes' does not match pattern"),
         (#"{"credentials": {"method": "token"}}"#, "at '/credentials/method': value must be one of 'https', 'ssh', 'none'"),
         (#"{"defaultMetricsSource": "datadog"}"#, "at '/defaultMetricsSource': value must be one of '', 'istio', 'mlserver', 'torchserve'"),
+        (#"{"defaultTrafficProvider": "local"}"#, "at '/defaultTrafficProvider': value must be one of '', 'gateway-api', 'istio', 'replicas'"),
         (#"{"replica": 3}"#, "additional properties 'replica' not allowed"),
         (#"{"image": {"pullPolicy": "Sometimes"}}"#, "at '/image/pullPolicy': value must be one of"),
         (#"{"serviceMonitor": {"interval": "often"}}"#, "at '/serviceMonitor/interval': 'often' does not match pattern"),
@@ -115,7 +116,7 @@ struct HelmChartTests {
         {"repository": {"url": "git@github.com:acme/models.git", "branch": "prod", "path": "serving", "statusBranch": "ledger",
                         "interval": "1m30s"},
          "prometheus": {"url": "http://prometheus-operated.monitoring.svc:9090"}, "defaultMetricsSource": "istio",
-         "workers": 8, "logFormat": "text", "port": 9443, "extraConfig": {"SERIN_LEDGER_AUTHOR": "Serin <serin@acme.io>"}}
+         "defaultTrafficProvider": "istio", "workers": 8, "logFormat": "text", "port": 9443, "extraConfig": {"SERIN_LEDGER_AUTHOR": "Serin <serin@acme.io>"}}
         """)
         let data = try #require(try Objects.one(rendered, "ConfigMap")["data"] as? [String: String])
         #expect(data["SERIN_REPO"] == "git@github.com:acme/models.git")
@@ -123,6 +124,7 @@ struct HelmChartTests {
         #expect(data["SERIN_INTERVAL"] == "1m30s")
         #expect(data["SERIN_PROMETHEUS_URL"] == "http://prometheus-operated.monitoring.svc:9090")
         #expect(data["SERIN_DEFAULT_METRICS_SOURCE"] == "istio")
+        #expect(data["SERIN_DEFAULT_TRAFFIC_PROVIDER"] == "istio")
         #expect(data["SERIN_WORKERS"] == "8" && data["SERIN_LOG_FORMAT"] == "text")
         #expect(data["SERIN_LISTEN"] == "0.0.0.0:9443")
         #expect(data["SERIN_LEDGER_AUTHOR"] == "Serin <serin@acme.io>")

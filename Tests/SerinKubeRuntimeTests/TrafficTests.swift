@@ -172,6 +172,42 @@ struct TrafficTests {
         }
     }
 
+    @Test func aConfiguredDefaultProviderAppliesToAModelWhoseSpecNamesNone() async throws {
+        try await RuntimeHarness.with { harness in
+            try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: iris, namespace: ml}
+            spec:
+              hosts: [iris.example.com]
+              http:
+                - route: [{destination: {host: iris}}]
+            """), "--validate=false"])
+            let runtime = KubernetesRuntime(client: harness.client, configuration: .init(instance: "serin-test", defaultProvider: .istio),
+                                            logger: Quiet.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await runtime.run() }
+                defer { group.cancelAll() }
+                let v1 = try iris("1", traffic: "{}")
+                #expect(v1.spec.traffic.provider == nil)
+                let name = ObjectNames.revision(RuntimeHarness.iris, v1.revision)
+                var last = "nothing yet"
+                #expect(await eventually {
+                    do {
+                        try await runtime.perform([.deploy(v1.revision, replicas: 1), .route(.all(to: v1.revision))],
+                                                  key: RuntimeHarness.iris, desired: v1)
+                    } catch {
+                        last = "\(error)"
+                        return false
+                    }
+                    let route = try await harness.kubectlGet("virtualservice", "iris")?[path: "spec", "http"]?.arrayValue?.first?["route"]
+                    last = "\(route.map { "\($0)" } ?? "no route")"
+                    return route == [["destination": ["host": .string(name), "port": ["number": 80]], "weight": 100]]
+                }, "\(last)")
+            }
+        }
+    }
+
     @Test func withoutARouterReplicaCountsCarryTheSplit() async throws {
         try await RuntimeHarness.with { harness in
             let v1 = try iris("1", replicas: 4)
