@@ -55,6 +55,9 @@ public actor InformerCache {
         (groups[value] ?? []).sorted().compactMap { objects[$0] }
     }
 
+    /// The values `index` gave the cached objects (every non-empty group).
+    public var indexValues: [String] { Array(groups.keys) }
+
     public var keys: [String] { objects.keys.sorted() }
     public var count: Int { objects.count }
 

@@ -178,14 +178,15 @@ extension KubernetesRuntime {
         if let split = plan.split {
             for revision in [split.stable, split.canary].compactMap({ $0 }) { mine.insert(ObjectNames.revision(key, revision)) }
         }
+        // Only models named `<name>-…` in this namespace can own Services with this model's prefix: read their
+        // groups of the cache rather than every Service of every model.
         var others: Set<String> = []
-        for service in await self.services.cache.list() {
-            guard service[path: "metadata", "namespace"]?.stringValue == key.namespace,
-                  let owner = ServingLabels.key(of: service), owner != key,
-                  let name = service[path: "metadata", "name"]?.stringValue else { continue }
-            others.insert(name)
-        }
         let prefix = key.name + "-"
+        for group in await self.services.cache.indexValues where group.hasPrefix("\(key.namespace)/\(prefix)") {
+            for service in await self.services.cache.list(indexedBy: group) {
+                if let name = service[path: "metadata", "name"]?.stringValue { others.insert(name) }
+            }
+        }
         return { [mine, others] name in
             if mine.contains(name) { return true }
             guard !others.contains(name), name.hasPrefix(prefix) else { return false }

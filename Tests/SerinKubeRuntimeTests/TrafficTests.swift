@@ -172,6 +172,33 @@ struct TrafficTests {
         }
     }
 
+    @Test func aBackendOfAnotherModelWhoseNameSharesThePrefixIsLeftInTheRule() async throws {
+        try await RuntimeHarness.with { harness in
+            // Model iris-canary's revision Service looks like one of iris's revisions (iris-…-8 hex digits).
+            let other = try model("""
+            apiVersion: serin.dev/v1alpha1
+            kind: ModelDeployment
+            metadata: {name: iris-canary, namespace: ml}
+            spec:
+              model: {version: "1", uri: "s3://models/iris-canary/1"}
+              runtime: {image: seldonio/mlserver:1.7.1}
+              traffic: {provider: replicas}
+            """)
+            let otherKey = DeploymentKey(namespace: "ml", name: "iris-canary")
+            try await harness.settle([.deploy(other.revision, replicas: 1), .route(.all(to: other.revision))], desired: other, key: otherKey)
+            let otherService = ObjectNames.revision(otherKey, other.revision)
+            let route = Self.httpRoute.replacingOccurrences(of: "[{name: iris, port: 80}]",
+                                                            with: "[{name: iris, port: 80}, {name: \(otherService), port: 80, weight: 0}]")
+            try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("route.yaml", route), "--validate=false"])
+            let v1 = try iris("1", traffic: "{gatewayAPI: {route: models}}")
+            try await harness.settle([.deploy(v1.revision, replicas: 1), .route(.all(to: v1.revision))], desired: v1)
+            let backends = try await harness.get(.httpRoutes, "models")?[path: "spec", "rules"]?.arrayValue?[1]["backendRefs"]?.arrayValue ?? []
+            let names = backends.compactMap { $0["name"]?.stringValue }
+            #expect(names.contains(otherService), "iris took over iris-canary's backend: \(names)")
+            #expect(names.contains(ObjectNames.revision(RuntimeHarness.iris, v1.revision)), "\(names)")
+        }
+    }
+
     @Test func aConfiguredDefaultProviderAppliesToAModelWhoseSpecNamesNone() async throws {
         try await RuntimeHarness.with { harness in
             try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("vs.yaml", """

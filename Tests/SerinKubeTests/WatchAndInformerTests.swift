@@ -212,6 +212,7 @@ struct InformerIndexTests {
                 }
                 #expect(await names("a") == ["a-2", "b-1"])
                 #expect(await names("b") == [])
+                #expect(await informer.cache.indexValues == ["a"], "an emptied group is gone")
                 #expect(await informer.cache.count == 3)
                 group.cancelAll()
             }
