@@ -75,16 +75,7 @@ struct KubernetesRunTests {
 
     @Test func aNewVersionGoesThroughEveryStepWithTheHTTPRouteFollowingAndTheOldDeploymentIsDeleted() async throws {
         let world = try await World()
-        try world.apply("""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: iris, namespace: ml}
-        spec:
-          parentRefs: [{name: inference-gateway}]
-          rules:
-            - matches: [{path: {type: PathPrefix, value: /v2/models/iris}}]
-              backendRefs: [{name: iris, port: 80}]
-        """)
+        try world.apply(World.irisRoute)
         let traffic = "{provider: gateway-api}"
         let serin = try await world.deployVersion1(steps: "[10, 25, 50, 100]", traffic: traffic)
         let old = try #require(try world.names("deployments").first)
@@ -269,13 +260,7 @@ struct KubernetesRunTests {
 
     @Test func aWebhookThatReachesTheStandbyIsPassedOnToTheLeader() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let a = try world.startOperator("a", extra: ["--leader-elect"])
-        let b = try world.startOperator("b", extra: ["--leader-elect"])
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
-        let leader = try #require([a, b].first { $0.text.contains("became leader") }, "\(world.logs)")
-        let standby = leader === a ? b : a
+        let (_, standby) = try await world.startLeaderElectingPair()
 
         try world.write(version: "2")
         try world.repository.commit("iris v2")
@@ -288,17 +273,10 @@ struct KubernetesRunTests {
 
     @Test func twoLeaderElectingOperatorsHaveOneLeaderAndTheOtherTakesOverWhenItIsKilled() async throws {
         let world = try await World()
-        try world.write(version: "1")
-        try world.repository.commit("deploy iris v1")
-        let a = try world.startOperator("a", extra: ["--leader-elect"])
-        let b = try world.startOperator("b", extra: ["--leader-elect"])
-        #expect(await world.ledgerEnds(with: "ml/iris: Succeeded 100% (v1)"), "\(world.logs)")
+        let (leader, standby) = try await world.startLeaderElectingPair()
         // Give the standby a few of its retries to show it stays one.
         try await Task.sleep(for: .seconds(5))
-        let leaders = [a, b].filter { $0.text.contains("became leader") }
-        try #require(leaders.count == 1, "\(world.logs)")
-        let leader = leaders[0]
-        let standby = leader === a ? b : a
+        #expect(!standby.text.contains("became leader"), "\(world.logs)")
         #expect(world.transitions(of: "v1").count == Set(world.transitions(of: "v1")).count, "\(world.transitions(of: "v1"))")
         // The standby watches but never writes: every object and ledger entry so far is the leader's.
         #expect(!standby.text.contains(#""object":"Deployment"#) && !standby.text.contains(#""phase":"#), "\(standby.text)")

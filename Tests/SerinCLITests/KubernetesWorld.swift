@@ -121,6 +121,30 @@ extension KubernetesRunTests {
             return serin
         }
 
+        /// The HTTPRoute `iris` whose one rule sends inference requests to the stable Service, as a platform team
+        /// writes it before Serin splits it.
+        static let irisRoute = """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: iris, namespace: ml}
+        spec:
+          parentRefs: [{name: inference-gateway}]
+          rules:
+            - matches: [{path: {type: PathPrefix, value: /v2/models/iris}}]
+              backendRefs: [{name: iris, port: 80}]
+        """
+
+        /// Commits iris v1 and starts two leader-electing operators; returns them once v1 succeeded, leader first.
+        func startLeaderElectingPair() async throws -> (leader: Child, standby: Child) {
+            try write(version: "1")
+            try repository.commit("deploy iris v1")
+            let a = try startOperator("a", extra: ["--leader-elect"])
+            let b = try startOperator("b", extra: ["--leader-elect"])
+            guard await ledgerEnds(with: "ml/iris: Succeeded 100% (v1)") else { throw Failure("v1 never succeeded\n\(logs)") }
+            guard let leader = [a, b].first(where: { $0.text.contains("became leader") }) else { throw Failure("no leader\n\(logs)") }
+            return (leader, leader === a ? b : a)
+        }
+
         /// Sets the traffic Prometheus sees for `version` of iris from the next scrape on.
         func serve(version: String, requests: Int, errors: Int = 0) {
             exporter?.set(.istio, namespace: "ml", deployment: "iris", model: "iris", version: version,

@@ -83,15 +83,7 @@ struct RBACMeasurementTests {
     /// put back with a DriftReverted Event; a model removed; the leader killed and the standby taking over. Returns
     /// what Serin's requests needed.
     static func measure(in world: KubernetesRunTests.World) async throws -> Set<Permission> {
-        try world.apply("""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: iris, namespace: ml}
-        spec:
-          parentRefs: [{name: inference-gateway}]
-          rules:
-            - backendRefs: [{name: iris, port: 80}]
-        """)
+        try world.apply(KubernetesRunTests.World.irisRoute)
         try world.apply("""
         apiVersion: networking.istio.io/v1
         kind: VirtualService
