@@ -372,13 +372,13 @@ enum Kustomize {
 final class HelmCluster {
     let directory: URL
     let kubeconfig: String
-    let emulator: KubernetesRunTests.Child
+    let emulator: LoggedProcess
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("serin-helm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         kubeconfig = directory.appendingPathComponent("kubeconfig").path
-        emulator = try KubernetesRunTests.Child(KubernetesRunTests.binaries.appendingPathComponent("kube-emulator"),
+        emulator = try LoggedProcess(KubernetesRunTests.binaries.appendingPathComponent("kube-emulator"),
                                                 arguments: ["--port", "0", "--kubeconfig-out", kubeconfig],
                                                 environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path],
                                                 log: directory.appendingPathComponent("emulator.log"))

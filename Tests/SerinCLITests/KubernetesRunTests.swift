@@ -12,50 +12,6 @@ struct KubernetesRunTests {
     static let secret = "k8s-hook-secret-8d2a41"
     static let binaries = ValidateCommandTests.executable.deletingLastPathComponent()
 
-    /// A child process with its log in a file; killed (SIGKILL) when dropped, so no test leaves one behind.
-    final class Child {
-        let process = Process()
-        let log: URL
-
-        init(_ executable: URL, arguments: [String], environment: [String: String], log: URL) throws {
-            self.log = log
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = executable
-            process.arguments = arguments
-            process.environment = environment
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardError = handle
-            process.standardOutput = handle
-            try process.run()
-        }
-
-        var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-        func line(containing needle: String, within limit: Duration = .seconds(60)) async -> String? {
-            let deadline = ContinuousClock.now + limit
-            while ContinuousClock.now < deadline {
-                if let line = text.split(separator: "\n").first(where: { $0.contains(needle) }) { return String(line) }
-                if !process.isRunning { break }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-            return text.split(separator: "\n").first(where: { $0.contains(needle) }).map(String.init)
-        }
-
-        func port(after prefix: String) async -> Int? {
-            guard let line = await line(containing: prefix), let range = line.range(of: prefix) else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        }
-
-        /// SIGKILL, as a crashed node or an OOM kill: no shutdown path runs.
-        func kill() {
-            guard process.isRunning else { return }
-            _ = Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        deinit { kill() }
-    }
-
     @Test func aFirstDeployCreatesTheDeploymentAndServicesAndRecordsSuccess() async throws {
         let world = try await World()
         try world.write(version: "1")

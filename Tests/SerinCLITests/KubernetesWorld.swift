@@ -9,7 +9,7 @@ extension KubernetesRunTests {
     /// scraping an exporter the test controls, and the operators started on them.
     final class World {
         let repository: PlanAndHistoryCommandTests.Repository
-        let emulator: Child
+        let emulator: LoggedProcess
         let daemon: ServerProcess
         let daemonPort: UInt16
         let kubeconfig: String
@@ -18,13 +18,13 @@ extension KubernetesRunTests {
         /// What Prometheus scrapes: the Istio sidecars' request metrics per version, as the test sets them.
         let exporter: MetricsExporter?
         private(set) var prometheus: PrometheusServer?
-        var operators: [Child] = []
+        var operators: [LoggedProcess] = []
 
         init(prometheus withPrometheus: Bool = false) async throws {
             repository = try PlanAndHistoryCommandTests.Repository()
             kubeconfig = repository.root.appendingPathComponent("kubeconfig").path
             requestLog = repository.root.appendingPathComponent("requests.jsonl")
-            emulator = try Child(KubernetesRunTests.binaries.appendingPathComponent("kube-emulator"),
+            emulator = try LoggedProcess(KubernetesRunTests.binaries.appendingPathComponent("kube-emulator"),
                                  arguments: ["--port", "0", "--kubeconfig-out", kubeconfig, "--request-log", requestLog.path],
                                  environment: ["PATH": "/usr/bin:/bin", "HOME": repository.root.path],
                                  log: repository.root.appendingPathComponent("emulator.log"))
@@ -72,7 +72,7 @@ extension KubernetesRunTests {
 
         /// Starts `serin run --runtime kubernetes` on this world, with its own state directory and JSON logs.
         @discardableResult
-        func startOperator(_ name: String = "serin", interval: String = "1h", extra: [String] = []) throws -> Child {
+        func startOperator(_ name: String = "serin", interval: String = "1h", extra: [String] = []) throws -> LoggedProcess {
             var arguments = ["run", "--runtime", "kubernetes", "--kubeconfig", kubeconfig, "--repo", repositoryURL,
                              "--state-dir", repository.root.appendingPathComponent("state-\(name)").path,
                              "--listen", "127.0.0.1:0", "--interval", interval, "--namespace", "ml",
@@ -80,7 +80,7 @@ extension KubernetesRunTests {
             if let prometheus {
                 arguments += ["--prometheus-url", prometheus.url, "--default-metrics-source", "istio"]
             }
-            let child = try Child(
+            let child = try LoggedProcess(
                 ValidateCommandTests.executable, arguments: arguments + extra,
                 environment: ["PATH": "\(KubernetesRunTests.binaries.path):/usr/bin:/bin", "HOME": repository.root.path],
                 log: repository.root.appendingPathComponent("\(name)-\(operators.count).log"))
@@ -113,7 +113,7 @@ extension KubernetesRunTests {
         /// Commits iris v1 (written as `write` writes it), starts an operator and waits until the ledger records v1's
         /// success: where most scenarios begin.
         func deployVersion1(steps: String = "[50, 100]", interval: String = "1s", traffic: String = "{provider: replicas}",
-                            gates: String = "[]", rollout: [String] = []) async throws -> Child {
+                            gates: String = "[]", rollout: [String] = []) async throws -> LoggedProcess {
             try write(version: "1", steps: steps, interval: interval, traffic: traffic, gates: gates, rollout: rollout)
             try repository.commit("deploy iris v1")
             let serin = try startOperator()
@@ -135,7 +135,7 @@ extension KubernetesRunTests {
         """
 
         /// Commits iris v1 and starts two leader-electing operators; returns them once v1 succeeded, leader first.
-        func startLeaderElectingPair() async throws -> (leader: Child, standby: Child) {
+        func startLeaderElectingPair() async throws -> (leader: LoggedProcess, standby: LoggedProcess) {
             try write(version: "1")
             try repository.commit("deploy iris v1")
             let a = try startOperator("a", extra: ["--leader-elect"])
@@ -219,7 +219,7 @@ extension KubernetesRunTests {
         /// A GitHub push webhook to `serin`'s endpoints, signed with `secret`: a sync now rather than at the next poll.
         /// Returns the status answered.
         @discardableResult
-        func announcePush(to serin: Child, signedWith secret: String = KubernetesRunTests.secret) async throws -> Int {
+        func announcePush(to serin: LoggedProcess, signedWith secret: String = KubernetesRunTests.secret) async throws -> Int {
             guard let port = await serin.port(after: "Serin's endpoints on http://127.0.0.1:") else {
                 throw Failure("no endpoints line: \(serin.text)")
             }

@@ -9,44 +9,6 @@ import Testing
 struct RunCommandTests {
     static let secret = "hook-secret-5f1c3e"
 
-    /// The running `serin run`, its log in a file that the test reads as it grows.
-    final class RunningSerin {
-        let process = Process()
-        let log: URL
-
-        init(arguments: [String], environment: [String: String], log: URL) throws {
-            self.log = log
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = ValidateCommandTests.executable
-            process.arguments = arguments
-            process.environment = environment
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardError = handle
-            process.standardOutput = handle
-            try process.run()
-        }
-
-        var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-        /// Waits until the log has a line containing `needle`; returns that line.
-        func line(containing needle: String, within limit: Duration = .seconds(60)) async -> String? {
-            let deadline = ContinuousClock.now + limit
-            while ContinuousClock.now < deadline {
-                if let line = text.split(separator: "\n").first(where: { $0.contains(needle) }) { return String(line) }
-                if !process.isRunning { break }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-            return text.split(separator: "\n").first(where: { $0.contains(needle) }).map(String.init)
-        }
-
-        func port(after prefix: String) async -> Int? {
-            guard let line = await line(containing: prefix), let range = line.range(of: prefix) else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        }
-
-        deinit { if process.isRunning { process.terminate() } }
-    }
-
     static func document(version: String) -> String {
         """
         apiVersion: serin.dev/v1alpha1
@@ -79,12 +41,12 @@ struct RunCommandTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile.path)
         let state = repository.root.appendingPathComponent("state")
         let binaries = ValidateCommandTests.executable.deletingLastPathComponent().path
-        let serin = try RunningSerin(
-            arguments: ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
+        let serin = try LoggedProcess(
+            ValidateCommandTests.executable, arguments: ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
                         "--router-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--interval", "1h",
                         "--webhook-secret-file", secretFile.path],
             environment: ["PATH": "\(binaries):/usr/bin:/bin", "HOME": repository.root.path],
-            log: repository.root.appendingPathComponent("serin.log"))
+            log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
 
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         let router = try #require(await serin.port(after: "router listening on http://127.0.0.1:"))
@@ -129,13 +91,13 @@ struct RunCommandTests {
         try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
         try repository.commit("deploy iris v1")
         let binaries = ValidateCommandTests.executable.deletingLastPathComponent().path
-        let serin = try RunningSerin(
-            arguments: ["run", "--runtime", "local", "--repo", repository.path,
+        let serin = try LoggedProcess(
+            ValidateCommandTests.executable, arguments: ["run", "--runtime", "local", "--repo", repository.path,
                         "--state-dir", repository.root.appendingPathComponent("state").path,
                         "--router-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--interval", "1h",
                         "--status-on-desired-branch", "--ledger-author", "Ops Bot <ops@example.com>"],
             environment: ["PATH": "\(binaries):/usr/bin:/bin", "HOME": repository.root.path],
-            log: repository.root.appendingPathComponent("serin.log"))
+            log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
         #expect(await serin.line(containing: "recording rollouts on main") != nil, "\(serin.text)")
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         serin.process.terminate()
