@@ -89,9 +89,9 @@ public struct ModelReconciler: Sendable {
             throw .ledger(key, error)
         }
         await runtime.recorded(next)
-        var metadata: Logger.Metadata = ["model": "\(key)", "phase": "\(next.phase.rawValue)", "weight": "\(next.canaryWeight)",
-                                         "desiredCommit": "\(input.desiredCommit.prefix(12))"]
-        if let version = next.rolloutVersion { metadata["version"] = "\(version)" }
+        var metadata = ModelLogContext(key: key, version: next.rolloutVersion, desiredCommit: input.desiredCommit).metadata
+        metadata["phase"] = "\(next.phase.rawValue)"
+        metadata["weight"] = "\(next.canaryWeight)"
         // The evidence behind the transition, as the ledger commit states it (a passing readiness check says nothing).
         let evidence = next.gates.filter { !($0.name == RolloutMachine.readinessGate && $0.verdict == .pass) }
             .map(LedgerCommitMessage.gateLine)

@@ -136,8 +136,9 @@ func serinLogText() -> String { (try? String(contentsOf: serinLog, encoding: .ut
 
 var endpointsPort: Int?
 for _ in 0..<600 where endpointsPort == nil {
-    if let range = serinLogText().range(of: "Serin's endpoints on http://127.0.0.1:") {
-        endpointsPort = Int(serinLogText()[range.upperBound...].prefix { $0.isNumber })
+    let text = serinLogText()
+    if let range = text.range(of: "Serin's endpoints on http://127.0.0.1:") {
+        endpointsPort = Int(text[range.upperBound...].prefix { $0.isNumber })
     }
     guard serin.isRunning else { fail("serin exited: \(serinLogText())") }
     try await Task.sleep(for: .milliseconds(100))
