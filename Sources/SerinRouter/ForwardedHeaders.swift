@@ -1,132 +1,151 @@
+import NIOCore
 import NIOHTTP1
 
 /// How heads change on their way through the router, per RFC 9110 §7.6: hop-by-hop fields (those of one
-/// connection, not of the message) stop here, each side gets its own framing and connection management, and the
-/// upstream learns who asked and through whom.
+/// connection, not of the message) stop here, each side gets its own connection management, and the upstream
+/// learns who asked and through whom.
+///
+/// Heads are rewritten as bytes: field lines that pass through are copied whole from the head as it came, and
+/// bodies keep the framing they came with (so `Content-Length` and `Transfer-Encoding` pass through too), which is
+/// what lets the router forward a body without decoding it.
 enum ForwardedHeaders {
     /// Pins a request to a version; on answers, names the version that served it.
     static let versionHeader = "X-Serin-Version"
     /// Added to `Via` on both heads (RFC 9110 §7.6.3), after the protocol version.
     static let pseudonym = "serin"
 
-    /// Fields that describe one connection (RFC 9110 §7.6.1): never forwarded. `Transfer-Encoding` is the
-    /// sender's framing; NIO frames each side anew. `Expect` is answered by the router itself (it sends
-    /// `100 Continue` at once), so the upstream never waits for a go-ahead that would not come.
-    private static let requestFieldsDropped = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding",
-                                               "upgrade", "host", "expect", "x-serin-version"]
-    private static let responseFieldsDropped = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding",
-                                                "upgrade", "x-serin-version"]
-
-    /// The head sent upstream: same method and path, HTTP/1.1 whatever the client spoke (so the upstream
+    /// The head sent upstream: same method and target, HTTP/1.1 whatever the client spoke (so the upstream
     /// connection can be kept alive), `Host` set to the upstream, the client's address appended to
-    /// `X-Forwarded-For`, the original `Host` in `X-Forwarded-Host`, and `Via` extended.
-    static func upstreamRequest(_ head: HTTPRequestHead, hostHeader: String, clientAddress: String?) -> HTTPRequestHead {
-        let listed = connectionListedFields(head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 4)
-        headers.add(name: "Host", value: hostHeader)
-        var forwardedFor: String?
-        var via: String?
-        var chunked = false
-        for (name, value) in head.headers {
-            if isOneOf(name, requestFieldsDropped) {
-                if equalsIgnoringCase(name, "transfer-encoding") && value.lowercased().contains("chunked") { chunked = true }
-                if equalsIgnoringCase(name, "host") { headers.add(name: "X-Forwarded-Host", value: value) }
-                continue
+    /// `X-Forwarded-For`, the original `Host` in `X-Forwarded-Host`, and `Via` extended. Dropped: the fields of
+    /// the client's connection (`Connection` and those it lists, `Keep-Alive`, `Proxy-Connection`, `TE`,
+    /// `Upgrade`), `Expect` (the router answers `100 Continue` itself, so the upstream never waits for a go-ahead
+    /// that would not come) and `X-Serin-Version`.
+    static func upstreamRequest(_ head: RequestHead, hostHeader: String, clientAddress: String?,
+                                allocator: ByteBufferAllocator) -> ByteBuffer
+    {
+        var out = allocator.buffer(capacity: head.bytes.readableBytes + hostHeader.utf8.count + 96)
+        head.bytes.withUnsafeReadableBytes { bytes in
+            let listed = head.semantics.listsOtherFields ? listedNames(bytes, head.fields) : []
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.targetEnd]))
+            out.writeStaticString(" HTTP/1.1\r\nHost: ")
+            out.writeString(hostHeader)
+            out.writeStaticString("\r\n")
+            for field in head.fields {
+                switch field.kind {
+                case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .expect, .serinVersion, .host,
+                     .forwardedFor, .via:
+                    continue
+                case .other:
+                    if !listed.isEmpty, isListed(bytes, field, listed) { continue }
+                case .contentLength, .transferEncoding:
+                    break
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.lineEnd]))
             }
-            if let listed, isOneOf(name, listed) { continue }
-            if equalsIgnoringCase(name, "x-forwarded-for") {
-                forwardedFor = forwardedFor.map { "\($0), \(value)" } ?? value
-                continue
+            if let host = head.semantics.host {
+                out.writeStaticString("X-Forwarded-Host: ")
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[host.start..<host.end]))
+                out.writeStaticString("\r\n")
             }
-            if equalsIgnoringCase(name, "via") {
-                via = via.map { "\($0), \(value)" } ?? value
-                continue
+            let forwardedFor = joined(bytes, head.fields, .forwardedFor, into: &out, name: "X-Forwarded-For: ")
+            if let clientAddress {
+                out.writeString(forwardedFor ? ", \(clientAddress)\r\n" : "X-Forwarded-For: \(clientAddress)\r\n")
+            } else if forwardedFor {
+                out.writeStaticString("\r\n")
             }
-            headers.add(name: name, value: value)
+            let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
+            out.writeStaticString(via ? ", " : "Via: ")
+            writeViaEntry(head.version, to: &out)
+            out.writeStaticString("\r\n\r\n")
         }
-        if let clientAddress {
-            headers.add(name: "X-Forwarded-For", value: forwardedFor.map { "\($0), \(clientAddress)" } ?? clientAddress)
-        } else if let forwardedFor {
-            headers.add(name: "X-Forwarded-For", value: forwardedFor)
-        }
-        let hop = viaEntry(head.version)
-        headers.add(name: "Via", value: via.map { "\($0), \(hop)" } ?? hop)
-        if chunked {
-            // A body of unknown length: NIO's encoder chunks it again only when told to for methods such as GET.
-            headers.add(name: "Transfer-Encoding", value: "chunked")
-        }
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+        return out
     }
 
     /// The head sent to the client: the upstream's status and end-to-end fields, `Via` extended, the serving
-    /// version in `X-Serin-Version`, and this side's own connection management.
-    static func clientResponse(_ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool,
-                               servedBy version: String) -> HTTPResponseHead
+    /// version in `X-Serin-Version`, and this side's own connection management. `dechunked` drops
+    /// `Transfer-Encoding`, for an HTTP/1.0 client that gets the body's content without chunked framing.
+    static func clientResponse(_ head: ResponseHead, clientVersion: HTTPVersion, keepAlive: Bool, servedBy version: String,
+                               dechunked: Bool, allocator: ByteBufferAllocator) -> ByteBuffer
     {
-        let listed = connectionListedFields(head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 3)
-        var via: String?
-        for (name, value) in head.headers {
-            if isOneOf(name, responseFieldsDropped) { continue }
-            if let listed, isOneOf(name, listed) { continue }
-            if equalsIgnoringCase(name, "via") {
-                via = via.map { "\($0), \(value)" } ?? value
-                continue
+        var out = allocator.buffer(capacity: head.bytes.readableBytes + version.utf8.count + 80)
+        head.bytes.withUnsafeReadableBytes { bytes in
+            let listed = head.semantics.listsOtherFields ? listedNames(bytes, head.fields) : []
+            out.writeStaticString(clientVersion.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.statusTextStart..<head.statusTextEnd]))
+            out.writeStaticString("\r\n")
+            for field in head.fields {
+                switch field.kind {
+                case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .serinVersion, .via:
+                    continue
+                case .transferEncoding:
+                    if dechunked { continue }
+                case .other:
+                    if !listed.isEmpty, isListed(bytes, field, listed) { continue }
+                case .contentLength, .host, .expect, .forwardedFor:
+                    break
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.lineEnd]))
             }
-            headers.add(name: name, value: value)
+            let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
+            out.writeStaticString(via ? ", " : "Via: ")
+            writeViaEntry(head.version, to: &out)
+            out.writeStaticString("\r\nX-Serin-Version: ")
+            out.writeString(version)
+            out.writeStaticString("\r\n")
+            writeConnectionManagement(to: &out, clientVersion: clientVersion, keepAlive: keepAlive)
+            out.writeStaticString("\r\n")
         }
-        let hop = viaEntry(head.version)
-        headers.add(name: "Via", value: via.map { "\($0), \(hop)" } ?? hop)
-        headers.add(name: versionHeader, value: version)
-        addConnectionManagement(to: &headers, clientVersion: clientVersion, keepAlive: keepAlive)
-        return HTTPResponseHead(version: clientVersion, status: head.status, headers: headers)
+        return out
     }
-
-    /// `1.1 serin`: made once for the usual versions rather than on every request.
-    private static func viaEntry(_ version: HTTPVersion) -> String {
-        switch (version.major, version.minor) {
-        case (1, 1): return via11
-        case (1, 0): return via10
-        default: return "\(version.major).\(version.minor) \(pseudonym)"
-        }
-    }
-
-    private static let via11 = "1.1 \(pseudonym)"
-    private static let via10 = "1.0 \(pseudonym)"
 
     /// `Connection: close` when the router will close, `Connection: keep-alive` for an HTTP/1.0 client it keeps.
-    static func addConnectionManagement(to headers: inout HTTPHeaders, clientVersion: HTTPVersion, keepAlive: Bool) {
+    static func writeConnectionManagement(to out: inout ByteBuffer, clientVersion: HTTPVersion, keepAlive: Bool) {
         if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        } else if clientVersion.major == 1 && clientVersion.minor == 0 {
-            headers.add(name: "Connection", value: "keep-alive")
+            out.writeStaticString("Connection: close\r\n")
+        } else if clientVersion.minor == 0 {
+            out.writeStaticString("Connection: keep-alive\r\n")
         }
     }
 
-    /// The lowercased field names a `Connection` header lists besides `close` and `keep-alive` (RFC 9110 §7.6.1:
-    /// they are hop-by-hop too); nil when there are none, the usual case, so nothing is allocated for it.
-    private static func connectionListedFields(_ headers: HTTPHeaders) -> [String]? {
-        guard headers.contains(name: "connection") else { return nil }
-        let tokens = headers[canonicalForm: "connection"].map { $0.lowercased() }.filter { $0 != "close" && $0 != "keep-alive" }
-        return tokens.isEmpty ? nil : tokens
+    /// `1.1 serin`.
+    private static func writeViaEntry(_ version: HTTPVersion, to out: inout ByteBuffer) {
+        out.writeStaticString(version.minor == 0 ? "1.0 serin" : "1.1 serin")
     }
 
-    private static func isOneOf(_ name: String, _ lowercased: [String]) -> Bool {
-        lowercased.contains { equalsIgnoringCase(name, $0) }
-    }
-
-    /// ASCII case-insensitive comparison with an already lowercased name, without allocating.
-    @inline(__always)
-    static func equalsIgnoringCase(_ name: String, _ lowercased: String) -> Bool {
-        guard name.utf8.count == lowercased.utf8.count else { return false }
-        var other = lowercased.utf8.makeIterator()
-        for byte in name.utf8 {
-            guard let expected = other.next() else { return false }
-            let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
-            if folded != expected { return false }
+    /// Writes `name` and the values of every `kind` field joined by commas, without ending the line; false (and
+    /// nothing written) when there is none.
+    private static func joined(_ bytes: UnsafeRawBufferPointer, _ fields: [HeadField], _ kind: FieldKind,
+                               into out: inout ByteBuffer, name: StaticString) -> Bool
+    {
+        var any = false
+        for field in fields where field.kind == kind {
+            out.writeStaticString(any ? ", " : name)
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+            any = true
         }
-        return other.next() == nil
+        return any
+    }
+
+    /// The lowercased field names `Connection` lists besides `close` and `keep-alive`.
+    private static func listedNames(_ bytes: UnsafeRawBufferPointer, _ fields: [HeadField]) -> [[UInt8]] {
+        var names: [[UInt8]] = []
+        for field in fields where field.kind == .connection {
+            HTTPBytes.forEachToken(bytes, field.valueStart, field.valueEnd) { start, end in
+                let name = bytes[start..<end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                if name != Array("close".utf8), name != Array("keep-alive".utf8) { names.append(name) }
+            }
+        }
+        return names
+    }
+
+    private static func isListed(_ bytes: UnsafeRawBufferPointer, _ field: HeadField, _ listed: [[UInt8]]) -> Bool {
+        var nameEnd = field.lineStart
+        while bytes[nameEnd] != UInt8(ascii: ":") { nameEnd += 1 }
+        return listed.contains { name in
+            name.count == nameEnd - field.lineStart && name.indices.allSatisfy { offset in
+                let byte = bytes[field.lineStart + offset]
+                return (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == name[offset]
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import SerinCore
 
@@ -49,5 +50,19 @@ struct LocalAnswer {
 
     static func methodNotAllowed(_ path: String) -> LocalAnswer {
         .error(.methodNotAllowed, "\(path) answers GET only")
+    }
+}
+
+extension LocalAnswer {
+    /// The whole answer as bytes: status line, `Content-Type`, `Content-Length`, `Cache-Control: no-store`, the
+    /// connection's management, and the body unless the request was HEAD.
+    func serialized(version: HTTPVersion, isHEAD: Bool, keepAlive: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: body.utf8.count + contentType.utf8.count + 160)
+        out.writeString("HTTP/1.\(version.minor == 0 ? 0 : 1) \(status.code) \(status.reasonPhrase)\r\n")
+        out.writeString("Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nCache-Control: no-store\r\n")
+        ForwardedHeaders.writeConnectionManagement(to: &out, clientVersion: version, keepAlive: keepAlive)
+        out.writeStaticString("\r\n")
+        if !isHEAD { out.writeString(body) }
+        return out
     }
 }

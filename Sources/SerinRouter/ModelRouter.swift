@@ -66,12 +66,7 @@ public final class ModelRouter: Sendable {
                     }
                     let pool = core.pool(for: channel.eventLoop)
                         ?? UpstreamConnectionPool(eventLoop: channel.eventLoop, configuration: configuration)
-                    // No HTTPServerProtocolErrorHandler: ProxyHandler answers a malformed request with 400 itself,
-                    // which saves every request part a hop through one more handler each way. No outbound header
-                    // validation: the router writes fields NIO's decoder already parsed (so free of CR, LF and NUL)
-                    // and values it checked when the routes were set, and the check cost a scan of every field.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withErrorHandling: false, withOutboundHeaderValidation: false)
+                    // ProxyHandler alone: it reads and writes the connection's bytes itself, with no HTTP codec.
                     try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core, pool: pool))
                 }
             }

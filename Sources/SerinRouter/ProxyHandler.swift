@@ -1,55 +1,68 @@
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// One request on its way through the router: where it goes and how far it got.
 private final class Exchange {
-    let clientHead: HTTPRequestHead
-    let upstreamHead: HTTPRequestHead
+    let clientVersion: HTTPVersion
+    let isHEAD: Bool
+    let upstreamHead: ByteBuffer
     let target: UpstreamTarget
     let modelName: String
     let start: NIODeadline
     var clientKeepAlive: Bool
     var connection: UpstreamConnection?
-    /// Request parts that arrived before the upstream connection was ready (at most one read's worth: reads stop
+    /// Body bytes that arrived before the upstream connection was ready (at most one read's worth: reads stop
     /// until it is).
-    var pending: [HTTPClientRequestPart] = []
-    var requestEnded = false
-    var requestTrailers: HTTPHeaders?
-    var requestEndForwarded = false
+    var pending: [ByteBuffer] = []
+    var requestEnded: Bool
     var bodyForwarded = false
-    var responseStatus: HTTPResponseStatus?
+    var responseStatus: Int?
     var upstreamKeepsAlive = true
     var attempts = 0
 
-    init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, target: UpstreamTarget, modelName: String) {
-        self.clientHead = clientHead
+    init(head: RequestHead, upstreamHead: ByteBuffer, target: UpstreamTarget, modelName: String) {
+        self.clientVersion = head.version
+        self.isHEAD = head.isHEAD
         self.upstreamHead = upstreamHead
         self.target = target
         self.modelName = modelName
         self.start = .now()
-        self.clientKeepAlive = clientHead.isKeepAlive
+        self.clientKeepAlive = head.keepAlive
+        self.requestEnded = head.framing == .none
     }
 }
 
-/// The router's handler of one client connection, after NIO's HTTP/1.1 server handlers (which decode, encode and
-/// keep pipelined requests in order).
+/// The router's handler of one client connection, working on the connection's bytes: it finds where each request's
+/// head and body end (`HTTPHeadParser`, `MessageBody`), rewrites the head (`ForwardedHeaders`) and forwards the body
+/// as the bytes it came in, and the answer the same way back. Nothing is decoded that routing does not need, which
+/// halves what a request costs the router against decoding and re-encoding both messages.
 ///
-/// Bodies stream both ways with backpressure: the client is not read from while the upstream cannot take more
-/// (its socket buffer is full) and the upstream is not read from while the client cannot, so a request or answer
-/// of any size passes through a bounded amount of memory: NIO's write-buffer watermarks plus one read.
+/// Requests on one connection are answered in order: a pipelined request waits, unread past one read's worth of
+/// bytes, until the answer before it has ended. Bodies stream both ways with backpressure: the client is not read
+/// from while the upstream cannot take more (its socket buffer is full) and the upstream is not read from while the
+/// client cannot, so a request or answer of any size passes through a bounded amount of memory: NIO's write-buffer
+/// watermarks plus one read.
 final class ProxyHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let core: RouterCore
     private let pool: UpstreamConnectionPool
     private var context: ChannelHandlerContext?
+    /// Client bytes not yet taken apart: the rest of a head, or requests pipelined behind the current one.
+    private var inbound = ByteBuffer()
+    private var headSearchFrom = 0
     private var exchange: Exchange?
-    /// After a local answer to a request with a body: that body is read and dropped.
-    private var discardingRequest = false
+    /// The body of the request being read, while it lasts: forwarded with the exchange, or dropped after a local
+    /// answer.
+    private var requestBody: MessageBody?
+    private var discardingBody = false
+    /// The connection ends after the answer being written; nothing more is read.
+    private var closing = false
+    /// The router is stopping: the connection ends after the answer in flight.
+    private var quiescing = false
     private var clientReadPending = false
     private var upstreamNeedsFlush = false
     private var clientNeedsFlush = false
@@ -72,22 +85,93 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Client side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            receive(head, context: context)
-        case .body(let body):
-            guard !discardingRequest, let exchange, !exchange.requestEnded else { return }
-            forward(.body(.byteBuffer(body)), of: exchange)
-        case .end(let trailers):
-            if discardingRequest {
-                discardingRequest = false
+        guard !closing else { return }
+        var buffer = unwrapInboundIn(data)
+        if inbound.readableBytes == 0 {
+            inbound = buffer
+        } else {
+            inbound.writeBuffer(&buffer)
+        }
+        process()
+    }
+
+    /// Takes apart what the client sent, as far as the exchange in progress allows, then reads on if a read was
+    /// held back and may go ahead now.
+    private func process() {
+        processInbound()
+        if clientReadPending, !closing {
+            clientReadPending = false
+            // Through the pipeline, so that `read(context:)` decides again.
+            context?.channel.read()
+        }
+    }
+
+    private func processInbound() {
+        while !closing {
+            if requestBody != nil {
+                guard inbound.readableBytes > 0, takeRequestBody() else { return }
+                continue
+            }
+            // A request waits for its answer; what the client pipelined behind it stays where it is.
+            guard exchange == nil, inbound.readableBytes > 0 else { return }
+            if headSearchFrom == 0 {
+                // Empty lines before a request line are ignored (RFC 9112 §2.2): some clients end a body with one.
+                while inbound.readableBytes >= 2, inbound.getInteger(at: inbound.readerIndex, as: UInt16.self)
+                    == UInt16(HTTPBytes.cr) << 8 | UInt16(HTTPBytes.lf)
+                {
+                    inbound.moveReaderIndex(forwardBy: 2)
+                }
+            }
+            let length = inbound.withUnsafeReadableBytes { HTTPHeadParser.headLength($0, searchFrom: headSearchFrom) }
+            guard let length else {
+                guard inbound.readableBytes <= HTTPHeadParser.maximumHeadSize else {
+                    return refuse(HTTPHeadError(kind: .tooLarge, reason: "the request head is larger than "
+                        + "\(HTTPHeadParser.maximumHeadSize) bytes"))
+                }
+                headSearchFrom = max(0, inbound.readableBytes - 3)
                 return
             }
-            guard let exchange, !exchange.requestEnded else { return }
-            exchange.requestEnded = true
-            exchange.requestTrailers = trailers
-            forward(.end(trailers), of: exchange)
+            headSearchFrom = 0
+            guard let bytes = inbound.readSlice(length: length) else { return }
+            do {
+                receive(try HTTPHeadParser.request(bytes))
+            } catch {
+                return refuse(error)
+            }
         }
+    }
+
+    /// Passes the next bytes of the current request's body on (or drops them after a local answer). Returns
+    /// whether the body ended.
+    private func takeRequestBody() -> Bool {
+        guard var body = requestBody else { return true }
+        let scan: MessageBody.Scan
+        do {
+            scan = try inbound.withUnsafeReadableBytes { bytes throws(MessageBody.FramingError) in try body.scan(bytes) }
+        } catch {
+            requestBody = nil
+            let answered = exchange?.responseStatus != nil
+            if let exchange {
+                exchange.connection?.handler.close()
+                exchange.connection = nil
+                finish(exchange, code: 400)
+            }
+            if answered {
+                closing = true
+                context?.close(promise: nil)
+            } else {
+                refuse(HTTPHeadError.malformed("the request's chunked body is malformed: \(error)"))
+            }
+            return false
+        }
+        requestBody = scan.ended ? nil : body
+        guard let part = inbound.readSlice(length: scan.consumed) else { return false }
+        if !discardingBody, let exchange {
+            if part.readableBytes > 0 { forward(part, of: exchange) }
+            if scan.ended { exchange.requestEnded = true }
+        }
+        if inbound.readableBytes == 0 { inbound = ByteBuffer() }
+        return scan.ended
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -99,9 +183,16 @@ final class ProxyHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        // While a request body streams, read from the client only as fast as the upstream takes it.
-        if let exchange, !exchange.requestEnded {
-            guard let connection = exchange.connection, connection.handler.isWritable else {
+        guard !closing else { return }
+        if let exchange {
+            if !exchange.requestEnded {
+                // While a request body streams, read from the client only as fast as the upstream takes it.
+                guard let connection = exchange.connection, connection.handler.isWritable else {
+                    clientReadPending = true
+                    return
+                }
+            } else if inbound.readableBytes > 0 {
+                // A pipelined request waits for the answer before it: read no more behind it.
                 clientReadPending = true
                 return
             }
@@ -121,30 +212,27 @@ final class ProxyHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        quiescing = true
+        if exchange == nil, requestBody == nil {
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         core.logger.debug("router client connection failed", metadata: ["error": "\(error)"])
-        if error is HTTPParserError {
-            // A malformed request: what NIO's HTTPServerProtocolErrorHandler would do, without its hop on every
-            // request part. 400 unless part of an answer already went out; the connection closes either way.
-            let answerStarted = exchange?.responseStatus != nil
-            abandonExchange()
-            if !answerStarted {
-                var headers = HTTPHeaders()
-                headers.add(name: "Connection", value: "close")
-                headers.add(name: "Content-Length", value: "0")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest,
-                                                                     headers: headers))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            }
-        }
+        abandonExchange()
+        closing = true
         context.close(promise: nil)
     }
 
-    private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        discardingRequest = false
+    private func receive(_ head: RequestHead) {
+        discardingBody = false
         switch RequestPath.target(of: head.uri) {
         case .metrics:
-            guard head.method == .GET || head.method == .HEAD else {
+            guard head.isHEAD || head.methodIs("GET") else {
                 return answerLocally(.methodNotAllowed("/metrics"), to: head)
             }
             let text = PrometheusText.render(core.recorder.allTraffic())
@@ -152,8 +240,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         case .unrecognised:
             answerLocally(.unrecognisedPath(head.uri), to: head)
         case .model(let modelName):
-            let pinned = head.headers.first(name: ForwardedHeaders.versionHeader)
-            switch core.route(modelName: modelName, pinnedVersion: pinned) {
+            switch core.route(modelName: modelName, pinnedVersion: head.pinnedVersion) {
             case .unknownModel(let name, let known):
                 answerLocally(.unknownModel(name, known: known), to: head)
             case .versionNotRouted(let entry, let version):
@@ -164,27 +251,27 @@ final class ProxyHandler: ChannelDuplexHandler {
                 core.recorder.counters(for: VersionKey(key: entry.route.key, version: ""))
                     .finish(code: 503, seconds: Self.seconds(since: start), begun: false)
             case .forward(let target, let entry):
-                start(head, to: target, modelName: entry.route.modelName, context: context)
+                start(head, to: target, modelName: entry.route.modelName)
             }
         }
     }
 
     /// Starts forwarding; the request is already counted in flight (by `RouterCore.route`).
-    private func start(_ head: HTTPRequestHead, to target: UpstreamTarget, modelName: String,
-                       context: ChannelHandlerContext)
-    {
-        if head.headers.contains(name: "expect"),
-           head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
-        {
+    private func start(_ head: RequestHead, to target: UpstreamTarget, modelName: String) {
+        guard let context else { return }
+        if head.expectsContinue {
             // Clients that ask wait for this before sending a body (libcurl for a second); the body streams
             // to the upstream as it comes, so the go-ahead can be given at once.
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                                  promise: nil)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: head.version.minor == 0
+                    ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
         }
         let upstreamHead = ForwardedHeaders.upstreamRequest(head, hostHeader: target.hostHeader,
-                                                            clientAddress: clientAddress)
-        let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, target: target, modelName: modelName)
+                                                            clientAddress: clientAddress,
+                                                            allocator: context.channel.allocator)
+        let exchange = Exchange(head: head, upstreamHead: upstreamHead, target: target, modelName: modelName)
+        if quiescing { exchange.clientKeepAlive = false }
         self.exchange = exchange
+        requestBody = head.framing == .none ? nil : MessageBody(head.framing)
         connect(exchange, duringClientRead: true)
     }
 
@@ -214,7 +301,7 @@ final class ProxyHandler: ChannelDuplexHandler {
                 attach(connection, to: exchange)
                 connection.handler.flush()
             case .failure(let error):
-                fail(exchange, reason: Self.describe(error))
+                fail(exchange, reason: UpstreamConnectionHandler.describe(error))
             }
         }
     }
@@ -222,34 +309,28 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
         exchange.connection = connection
         connection.handler.exchange = self
-        connection.handler.write(.head(exchange.upstreamHead))
+        connection.handler.begin(isHEAD: exchange.isHEAD)
+        connection.handler.write(exchange.upstreamHead)
         let pending = exchange.pending
         exchange.pending = []
         for part in pending {
-            write(part, of: exchange, to: connection)
+            exchange.bodyForwarded = true
+            connection.handler.write(part)
         }
         if clientReadPending && connection.handler.isWritable {
             clientReadPending = false
-            context?.read()
+            context?.channel.read()
         }
     }
 
-    private func forward(_ part: HTTPClientRequestPart, of exchange: Exchange) {
+    private func forward(_ part: ByteBuffer, of exchange: Exchange) {
         guard let connection = exchange.connection else {
             exchange.pending.append(part)
             return
         }
-        write(part, of: exchange, to: connection)
-        upstreamNeedsFlush = true
-    }
-
-    private func write(_ part: HTTPClientRequestPart, of exchange: Exchange, to connection: UpstreamConnection) {
-        switch part {
-        case .body: exchange.bodyForwarded = true
-        case .end: exchange.requestEndForwarded = true
-        case .head: break
-        }
+        exchange.bodyForwarded = true
         connection.handler.write(part)
+        upstreamNeedsFlush = true
     }
 
     // MARK: Ending
@@ -267,8 +348,6 @@ final class ProxyHandler: ChannelDuplexHandler {
             // so it can be sent again.
             core.logger.debug("router retrying on a new upstream connection",
                               metadata: ["upstream": "\(exchange.target.address)", "reason": "\(reason)"])
-            exchange.requestEndForwarded = false
-            exchange.pending = exchange.requestEnded ? [.end(exchange.requestTrailers)] : []
             connect(exchange, duringClientRead: false)
             return
         }
@@ -278,6 +357,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard exchange.responseStatus == nil else {
             // Part of the answer went out: the client can only learn of the failure from the connection closing.
             finish(exchange, code: 502)
+            closing = true
             context?.close(promise: nil)
             return
         }
@@ -286,8 +366,9 @@ final class ProxyHandler: ChannelDuplexHandler {
             exchange.clientKeepAlive = false
         }
         finish(exchange, code: 502)
-        answerLocally(.upstreamUnreachable(exchange.target, modelName: exchange.modelName, reason: reason),
-                      to: exchange.clientHead, keepAlive: exchange.clientKeepAlive, discardBody: false)
+        write(.upstreamUnreachable(exchange.target, modelName: exchange.modelName, reason: reason),
+              version: exchange.clientVersion, isHEAD: exchange.isHEAD, keepAlive: exchange.clientKeepAlive)
+        if exchange.clientKeepAlive { process() }
     }
 
     /// Records the request and lets go of the upstream connection: back to the pool when the upstream keeps it
@@ -298,15 +379,11 @@ final class ProxyHandler: ChannelDuplexHandler {
         exchange.target.counters.finish(code: code, seconds: Self.seconds(since: exchange.start))
         if let connection = exchange.connection {
             exchange.connection = nil
-            if exchange.responseStatus != nil, exchange.upstreamKeepsAlive, exchange.requestEndForwarded {
+            if exchange.responseStatus != nil, exchange.upstreamKeepsAlive, exchange.requestEnded {
                 pool.release(connection)
             } else {
                 connection.handler.close()
             }
-        }
-        if clientReadPending {
-            clientReadPending = false
-            context?.read()
         }
     }
 
@@ -316,57 +393,63 @@ final class ProxyHandler: ChannelDuplexHandler {
         let connection = exchange.connection
         exchange.connection = nil
         connection?.handler.close()
-        finish(exchange, code: exchange.responseStatus.map { Int($0.code) } ?? 499)
+        finish(exchange, code: exchange.responseStatus ?? 499)
     }
 
-    private func answerLocally(_ answer: LocalAnswer, to head: HTTPRequestHead) {
+    /// Answers a request the router does not forward. Its body, if any, is read and dropped.
+    private func answerLocally(_ answer: LocalAnswer, to head: RequestHead) {
         // A client that waits for 100 Continue may not send its body at all after a final answer: close then.
-        let awaitsContinue = head.headers.contains(name: "expect")
-        answerLocally(answer, to: head, keepAlive: head.isKeepAlive && !awaitsContinue, discardBody: true)
-    }
-
-    private func answerLocally(_ answer: LocalAnswer, to head: HTTPRequestHead, keepAlive: Bool, discardBody: Bool) {
-        guard let context else { return }
-        discardingRequest = discardBody
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: answer.contentType)
-        headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
-        headers.add(name: "Cache-Control", value: "no-store")
-        ForwardedHeaders.addConnectionManagement(to: &headers, clientVersion: head.version, keepAlive: keepAlive)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status,
-                                                             headers: headers))), promise: nil)
-        if head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))),
-                          promise: nil)
+        let keepAlive = head.keepAlive && head.semantics.expect == nil && !quiescing
+        if keepAlive, head.framing != .none {
+            requestBody = MessageBody(head.framing)
+            discardingBody = true
         }
-        endResponse(keepAlive: keepAlive, trailers: nil)
+        write(answer, version: head.version, isHEAD: head.isHEAD, keepAlive: keepAlive)
     }
 
-    /// Writes the end of an answer and flushes; closes the client connection afterwards unless it is kept alive.
-    private func endResponse(keepAlive: Bool, trailers: HTTPHeaders?) {
+    /// A request that is not HTTP/1.1 as the router reads it: 400 (431 for a head too large, 505 for another
+    /// protocol version), and the connection closes, since where the next request would start is unknown.
+    private func refuse(_ error: HTTPHeadError) {
+        core.logger.debug("router refused a malformed request", metadata: ["reason": "\(error.reason)"])
+        requestBody = nil
+        let status: HTTPResponseStatus = switch error.kind {
+        case .malformed: .badRequest
+        case .tooLarge: .requestHeaderFieldsTooLarge
+        case .unsupportedVersion: .httpVersionNotSupported
+        }
+        write(.error(status, "the request is not valid HTTP/1.1: \(error.reason)"), version: .http1_1, isHEAD: false,
+              keepAlive: false)
+    }
+
+    private func write(_ answer: LocalAnswer, version: HTTPVersion, isHEAD: Bool, keepAlive: Bool) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(answer.serialized(version: version, isHEAD: isHEAD, keepAlive: keepAlive,
+                                                        allocator: context.channel.allocator)), promise: nil)
+        endResponse(keepAlive: keepAlive)
+    }
+
+    /// Flushes the end of an answer; closes the client connection afterwards unless it is kept alive, else goes
+    /// on with what the client pipelined.
+    private func endResponse(keepAlive: Bool) {
         guard let context else { return }
         clientNeedsFlush = false
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+        guard keepAlive else {
+            closing = true
+            requestBody = nil
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
+            return
+        }
+        context.flush()
+        if quiescing, exchange == nil, requestBody == nil {
+            closing = true
+            context.close(promise: nil)
         }
     }
 
     private static func seconds(since start: NIODeadline) -> Double {
         Double((NIODeadline.now() - start).nanoseconds) / 1e9
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
-            return "\(first.error)"
-        }
-        if error is ChannelError, case ChannelError.connectTimeout = error {
-            return "no connection within the connect timeout"
-        }
-        return "\(error)"
     }
 }
 
@@ -375,43 +458,49 @@ final class ProxyHandler: ChannelDuplexHandler {
 extension ProxyHandler: UpstreamExchange {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
-        guard let exchange, let context else { return }
+    func upstreamResponseHead(_ head: ResponseHead) -> Bool {
+        guard let exchange, let context else { return false }
         exchange.responseStatus = head.status
-        exchange.upstreamKeepsAlive = head.isKeepAlive
+        exchange.upstreamKeepsAlive = head.keepAlive
         if !exchange.requestEnded {
             // The upstream answers before the whole request arrived (413, say): the rest of the body will not be
             // forwarded, so this client connection ends with the answer.
             exchange.clientKeepAlive = false
         }
-        let clientVersion = exchange.clientHead.version
-        if clientVersion.major == 1, clientVersion.minor == 0, !head.headers.contains(name: "content-length"),
-           exchange.clientHead.method != .HEAD, head.status.mayHaveResponseBody
-        {
-            // HTTP/1.0 has no chunked framing: the body's end is the connection's end.
+        var dechunk = false
+        switch head.framing {
+        case .untilClose:
+            // The answer's end is its connection's end, for the client too.
             exchange.clientKeepAlive = false
+        case .chunked where exchange.clientVersion.minor == 0:
+            // HTTP/1.0 has no chunked framing: the client gets the content, and its end is the connection's end.
+            dechunk = true
+            exchange.clientKeepAlive = false
+        case .none, .length, .chunked:
+            break
         }
-        let clientHead = ForwardedHeaders.clientResponse(head, clientVersion: clientVersion,
-                                                         keepAlive: exchange.clientKeepAlive,
-                                                         servedBy: exchange.target.version)
-        context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+        if quiescing { exchange.clientKeepAlive = false }
+        context.write(wrapOutboundOut(ForwardedHeaders.clientResponse(
+            head, clientVersion: exchange.clientVersion, keepAlive: exchange.clientKeepAlive,
+            servedBy: exchange.target.version, dechunked: dechunk, allocator: context.channel.allocator)), promise: nil)
         clientNeedsFlush = true
+        return dechunk
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
         guard exchange?.responseStatus != nil, let context else { return }
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.write(wrapOutboundOut(body), promise: nil)
         clientNeedsFlush = true
     }
 
-    func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
+    func upstreamResponseEnd(reusable: Bool) {
         guard let exchange, let status = exchange.responseStatus else { return }
-        if !exchange.requestEndForwarded {
-            exchange.upstreamKeepsAlive = false
-        }
+        if !reusable { exchange.upstreamKeepsAlive = false }
         let keepAlive = exchange.clientKeepAlive
-        finish(exchange, code: Int(status.code))
-        endResponse(keepAlive: keepAlive, trailers: trailers)
+        finish(exchange, code: status)
+        endResponse(keepAlive: keepAlive)
+        // What the client pipelined behind this request goes next.
+        if keepAlive { process() }
     }
 
     func upstreamReadComplete() {
@@ -424,16 +513,16 @@ extension ProxyHandler: UpstreamExchange {
     func upstreamWritabilityChanged(isWritable: Bool) {
         if isWritable, clientReadPending {
             clientReadPending = false
-            context?.read()
+            context?.channel.read()
         }
     }
 
-    func upstreamFailed(_ error: (any Error)?) {
+    func upstreamFailed(_ reason: String?) {
         guard let exchange else { return }
         if clientNeedsFlush {
             clientNeedsFlush = false
             context?.flush()
         }
-        fail(exchange, reason: error.map(Self.describe) ?? "the connection closed before the answer ended")
+        fail(exchange, reason: reason ?? "the connection closed before the answer ended")
     }
 }

@@ -1,30 +1,35 @@
 import NIOCore
-import NIOHTTP1
+import NIOPosix
 
 /// What an upstream connection tells the request using it. Calls arrive on the connection's event loop, which is
 /// also the client connection's: the router connects to upstreams from the client's loop, so both ends of an
 /// exchange meet without locks or hops.
 protocol UpstreamExchange: AnyObject {
-    func upstreamResponseHead(_ head: HTTPResponseHead)
+    /// The answer's head (interim 1xx answers are skipped). Returns whether the body should come without its
+    /// chunked framing (for an HTTP/1.0 client).
+    func upstreamResponseHead(_ head: ResponseHead) -> Bool
+    /// The next bytes of the answer's body, as the upstream framed them (or their content, when dechunked).
     func upstreamResponseBody(_ body: ByteBuffer)
-    func upstreamResponseEnd(_ trailers: HTTPHeaders?)
+    /// The answer ended; `reusable` says whether the connection can carry another request.
+    func upstreamResponseEnd(reusable: Bool)
     /// The end of one batch of reads: time to flush what was written to the client.
     func upstreamReadComplete()
     /// The upstream's socket buffer has room again (or has filled up).
     func upstreamWritabilityChanged(isWritable: Bool)
-    /// The connection closed or failed before the answer ended.
-    func upstreamFailed(_ error: (any Error)?)
+    /// The connection closed, failed or sent something that is not HTTP before the answer ended.
+    func upstreamFailed(_ reason: String?)
     /// Whether the client can take more of the answer now; while it cannot, the upstream is not read from, so a
     /// slow client slows the upstream down instead of filling the router's memory.
     var clientIsWritable: Bool { get }
 }
 
-/// The last handler of an upstream connection's pipeline: passes answer parts to the exchange using the
-/// connection, and holds back reads while the client cannot keep up.
+/// The only handler of an upstream connection's pipeline: finds where each answer's head and body end in the bytes
+/// the upstream sends, passes them to the exchange using the connection, and holds back reads while the client
+/// cannot keep up.
 final class UpstreamConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The exchange using the connection; nil while it idles in the pool.
     weak var exchange: (any UpstreamExchange)?
@@ -33,6 +38,13 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var readPending = false
     private var isClosed = false
+    /// Bytes of an answer's head that arrived before the rest of it.
+    private var partialHead: ByteBuffer?
+    private var headSearchFrom = 0
+    /// The answer's body once its head is read; nil while waiting for a head.
+    private var body: MessageBody?
+    private var dechunk = false
+    private var requestIsHEAD = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -42,17 +54,95 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         self.context = nil
     }
 
+    /// A request is about to be written: its answer comes next. Answers to HEAD have no body whatever their
+    /// fields say.
+    func begin(isHEAD: Bool) {
+        requestIsHEAD = isHEAD
+        partialHead = nil
+        headSearchFrom = 0
+        body = nil
+        dechunk = false
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let exchange else {
             // An idle connection has nothing to say; anything it sends would be mistaken for the next answer.
             context.close(promise: nil)
             return
         }
-        switch unwrapInboundIn(data) {
-        case .head(let head): exchange.upstreamResponseHead(head)
-        case .body(let body): exchange.upstreamResponseBody(body)
-        case .end(let trailers): exchange.upstreamResponseEnd(trailers)
+        var buffer = unwrapInboundIn(data)
+        if body == nil {
+            if var partial = partialHead {
+                partialHead = nil
+                partial.writeBuffer(&buffer)
+                buffer = partial
+            }
+            while body == nil {
+                let length = buffer.withUnsafeReadableBytes { HTTPHeadParser.headLength($0, searchFrom: headSearchFrom) }
+                guard let length else {
+                    guard buffer.readableBytes <= HTTPHeadParser.maximumHeadSize else {
+                        return fail("the answer's head is larger than \(HTTPHeadParser.maximumHeadSize) bytes")
+                    }
+                    headSearchFrom = max(0, buffer.readableBytes - 3)
+                    partialHead = buffer
+                    return
+                }
+                headSearchFrom = 0
+                guard let bytes = buffer.readSlice(length: length) else { return }
+                let head: ResponseHead
+                do {
+                    head = try HTTPHeadParser.response(bytes, toHEAD: requestIsHEAD)
+                } catch {
+                    return fail("the answer is not valid HTTP/1.1: \(error.reason)")
+                }
+                if head.status < 200 {
+                    // Interim answers (100 Continue, 103 Early Hints) are the upstream's business with the router:
+                    // the router gave the client its own 100 Continue already. 101 would switch protocols, which the
+                    // router never asks for (it drops Upgrade).
+                    if head.status == 101 { return fail("the upstream switched protocols, which the router does not ask for") }
+                    continue
+                }
+                dechunk = exchange.upstreamResponseHead(head) && head.framing == .chunked
+                body = MessageBody(head.framing)
+                guard self.exchange === exchange else { return }
+            }
         }
+        deliverBody(&buffer, to: exchange)
+    }
+
+    private func deliverBody(_ buffer: inout ByteBuffer, to exchange: any UpstreamExchange) {
+        guard var scanner = body else { return }
+        let result: Result<MessageBody.Scan, MessageBody.FramingError>
+        var content: [Range<Int>] = []
+        if dechunk {
+            result = buffer.withUnsafeReadableBytes { bytes in
+                Result { () throws(MessageBody.FramingError) in try scanner.scan(bytes) { content.append($0) } }
+            }
+        } else {
+            result = buffer.withUnsafeReadableBytes { bytes in
+                Result { () throws(MessageBody.FramingError) in try scanner.scan(bytes) }
+            }
+        }
+        let scan: MessageBody.Scan
+        switch result {
+        case .success(let found): scan = found
+        case .failure(let error): return fail("the answer's body is malformed: \(error)")
+        }
+        body = scanner
+        if dechunk {
+            for range in content {
+                if let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count) {
+                    exchange.upstreamResponseBody(slice)
+                }
+            }
+            buffer.moveReaderIndex(forwardBy: scan.consumed)
+        } else if scan.consumed > 0, let slice = buffer.readSlice(length: scan.consumed) {
+            exchange.upstreamResponseBody(slice)
+        }
+        guard scan.ended else { return }
+        body = nil
+        // Bytes past the answer's end belong to no request: the connection cannot be trusted with another.
+        exchange.upstreamResponseEnd(reusable: buffer.readableBytes == 0)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -67,7 +157,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         isClosed = true
         let exchange = self.exchange
         self.exchange = nil
-        exchange?.upstreamFailed(nil)
+        if let exchange {
+            if let body, body.endsAtClose {
+                // An answer without a length ends with the connection.
+                self.body = nil
+                exchange.upstreamResponseEnd(reusable: false)
+            } else {
+                exchange.upstreamFailed(nil)
+            }
+        }
         onClose?()
         onClose = nil
     }
@@ -75,8 +173,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let exchange = self.exchange
         self.exchange = nil
-        exchange?.upstreamFailed(error)
+        exchange?.upstreamFailed(Self.describe(error))
         context.close(promise: nil)
+    }
+
+    private func fail(_ reason: String) {
+        let exchange = self.exchange
+        self.exchange = nil
+        exchange?.upstreamFailed(reason)
+        context?.close(promise: nil)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -98,8 +203,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     func flush() {
@@ -109,5 +214,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     func close() {
         exchange = nil
         context?.close(promise: nil)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return "\(first.error)"
+        }
+        if error is ChannelError, case ChannelError.connectTimeout = error {
+            return "no connection within the connect timeout"
+        }
+        return "\(error)"
     }
 }
