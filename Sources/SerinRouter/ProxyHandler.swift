@@ -99,6 +99,11 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// held back and may go ahead now.
     private func process() {
         processInbound()
+        if upstreamNeedsFlush {
+            // Once per batch of client bytes, so a head and a body that arrived together leave in one write.
+            upstreamNeedsFlush = false
+            exchange?.connection?.handler.flush()
+        }
         if clientReadPending, !closing {
             clientReadPending = false
             // Through the pipeline, so that `read(context:)` decides again.
@@ -123,8 +128,8 @@ final class ProxyHandler: ChannelDuplexHandler {
                 }
             }
             let length = inbound.withUnsafeReadableBytes { HTTPHeadParser.headLength($0, searchFrom: headSearchFrom) }
-            guard let length else {
-                guard inbound.readableBytes <= HTTPHeadParser.maximumHeadSize else {
+            guard let length, length <= HTTPHeadParser.maximumHeadSize else {
+                guard length == nil, inbound.readableBytes <= HTTPHeadParser.maximumHeadSize else {
                     return refuse(HTTPHeadError(kind: .tooLarge, reason: "the request head is larger than "
                         + "\(HTTPHeadParser.maximumHeadSize) bytes"))
                 }
@@ -172,14 +177,6 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         if inbound.readableBytes == 0 { inbound = ByteBuffer() }
         return scan.ended
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if upstreamNeedsFlush {
-            upstreamNeedsFlush = false
-            exchange?.connection?.handler.flush()
-        }
-        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -277,8 +274,9 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     // MARK: Upstream connection
 
-    /// Sends the exchange upstream on a pooled connection or a new one. During a client read the flush waits for
-    /// the read's end, so a head and a body that arrived together leave in one write.
+    /// Sends the exchange upstream on a pooled connection or a new one. While the client's bytes are being taken
+    /// apart the flush waits for `process` to finish them, so a head and a body that arrived together leave in one
+    /// write.
     private func connect(_ exchange: Exchange, duringClientRead: Bool) {
         exchange.attempts += 1
         if let connection = pool.lease(exchange.target.address) {

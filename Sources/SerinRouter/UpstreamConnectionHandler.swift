@@ -79,8 +79,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             }
             while body == nil {
                 let length = buffer.withUnsafeReadableBytes { HTTPHeadParser.headLength($0, searchFrom: headSearchFrom) }
-                guard let length else {
-                    guard buffer.readableBytes <= HTTPHeadParser.maximumHeadSize else {
+                guard let length, length <= HTTPHeadParser.maximumHeadSize else {
+                    guard length == nil, buffer.readableBytes <= HTTPHeadParser.maximumHeadSize else {
                         return fail("the answer's head is larger than \(HTTPHeadParser.maximumHeadSize) bytes")
                     }
                     headSearchFrom = max(0, buffer.readableBytes - 3)
