@@ -20,10 +20,10 @@ enum ForwardedHeaders {
     /// the client's connection (`Connection` and those it lists, `Keep-Alive`, `Proxy-Connection`, `TE`,
     /// `Upgrade`), `Expect` (the router answers `100 Continue` itself, so the upstream never waits for a go-ahead
     /// that would not come) and `X-Serin-Version`.
-    static func upstreamRequest(_ head: RequestHead, hostHeader: String, clientAddress: String?,
-                                allocator: ByteBufferAllocator) -> ByteBuffer
+    static func writeUpstreamRequest(_ head: RequestHead, hostHeader: String, clientAddress: String?,
+                                     into out: inout ByteBuffer)
     {
-        var out = allocator.buffer(capacity: head.bytes.readableBytes + hostHeader.utf8.count + 96)
+        out.reserveCapacity(minimumWritableBytes: head.bytes.readableBytes + hostHeader.utf8.count + 96)
         head.bytes.withUnsafeReadableBytes { bytes in
             let listed = head.semantics.listsOtherFields ? listedNames(bytes, head.fields) : []
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.targetEnd]))
@@ -58,16 +58,15 @@ enum ForwardedHeaders {
             writeViaEntry(head.version, to: &out)
             out.writeStaticString("\r\n\r\n")
         }
-        return out
     }
 
     /// The head sent to the client: the upstream's status and end-to-end fields, `Via` extended, the serving
     /// version in `X-Serin-Version`, and this side's own connection management. `dechunked` drops
     /// `Transfer-Encoding`, for an HTTP/1.0 client that gets the body's content without chunked framing.
-    static func clientResponse(_ head: ResponseHead, clientVersion: HTTPVersion, keepAlive: Bool, servedBy version: String,
-                               dechunked: Bool, allocator: ByteBufferAllocator) -> ByteBuffer
+    static func writeClientResponse(_ head: ResponseHead, clientVersion: HTTPVersion, keepAlive: Bool,
+                                    servedBy version: String, dechunked: Bool, into out: inout ByteBuffer)
     {
-        var out = allocator.buffer(capacity: head.bytes.readableBytes + version.utf8.count + 80)
+        out.reserveCapacity(minimumWritableBytes: head.bytes.readableBytes + version.utf8.count + 80)
         head.bytes.withUnsafeReadableBytes { bytes in
             let listed = head.semantics.listsOtherFields ? listedNames(bytes, head.fields) : []
             out.writeStaticString(clientVersion.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
@@ -95,7 +94,6 @@ enum ForwardedHeaders {
             writeConnectionManagement(to: &out, clientVersion: clientVersion, keepAlive: keepAlive)
             out.writeStaticString("\r\n")
         }
-        return out
     }
 
     /// `Connection: close` when the router will close, `Connection: keep-alive` for an HTTP/1.0 client it keeps.

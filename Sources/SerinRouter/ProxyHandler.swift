@@ -64,6 +64,11 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// The router is stopping: the connection ends after the answer in flight.
     private var quiescing = false
     private var clientReadPending = false
+    /// Storage reused from one request to the next: the last head's fields, and the buffer the last head sent
+    /// upstream was written into (reused only once the socket has taken it, when nothing else holds it).
+    private var fieldStorage: [HeadField] = []
+    private var upstreamHeadStorage = ByteBuffer()
+    private var clientHeadStorage = ByteBuffer()
     private var upstreamNeedsFlush = false
     private var clientNeedsFlush = false
     private lazy var clientAddress: String? = context?.channel.remoteAddress?.ipAddress
@@ -138,11 +143,15 @@ final class ProxyHandler: ChannelDuplexHandler {
             }
             headSearchFrom = 0
             guard let bytes = inbound.readSlice(length: length) else { return }
+            let head: RequestHead
             do {
-                receive(try HTTPHeadParser.request(bytes))
+                head = try HTTPHeadParser.request(bytes, fields: fieldStorage)
             } catch {
                 return refuse(error)
             }
+            fieldStorage = []
+            receive(head)
+            fieldStorage = head.fields
         }
     }
 
@@ -227,7 +236,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private func receive(_ head: RequestHead) {
         discardingBody = false
-        switch RequestPath.target(of: head.uri) {
+        switch head.withTarget(RequestPath.target(of:)) {
         case .metrics:
             guard head.isHEAD || head.methodIs("GET") else {
                 return answerLocally(.methodNotAllowed("/metrics"), to: head)
@@ -262,9 +271,12 @@ final class ProxyHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: head.version.minor == 0
                     ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
         }
-        let upstreamHead = ForwardedHeaders.upstreamRequest(head, hostHeader: target.hostHeader,
-                                                            clientAddress: clientAddress,
-                                                            allocator: context.channel.allocator)
+        var upstreamHead = upstreamHeadStorage
+        upstreamHeadStorage = ByteBuffer()
+        upstreamHead.clear()
+        ForwardedHeaders.writeUpstreamRequest(head, hostHeader: target.hostHeader, clientAddress: clientAddress,
+                                              into: &upstreamHead)
+        upstreamHeadStorage = upstreamHead
         let exchange = Exchange(head: head, upstreamHead: upstreamHead, target: target, modelName: modelName)
         if quiescing { exchange.clientKeepAlive = false }
         self.exchange = exchange
@@ -478,9 +490,14 @@ extension ProxyHandler: UpstreamExchange {
             break
         }
         if quiescing { exchange.clientKeepAlive = false }
-        context.write(wrapOutboundOut(ForwardedHeaders.clientResponse(
-            head, clientVersion: exchange.clientVersion, keepAlive: exchange.clientKeepAlive,
-            servedBy: exchange.target.version, dechunked: dechunk, allocator: context.channel.allocator)), promise: nil)
+        var clientHead = clientHeadStorage
+        clientHeadStorage = ByteBuffer()
+        clientHead.clear()
+        ForwardedHeaders.writeClientResponse(head, clientVersion: exchange.clientVersion,
+                                             keepAlive: exchange.clientKeepAlive, servedBy: exchange.target.version,
+                                             dechunked: dechunk, into: &clientHead)
+        clientHeadStorage = clientHead
+        context.write(wrapOutboundOut(clientHead), promise: nil)
         clientNeedsFlush = true
         return dechunk
     }

@@ -45,6 +45,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private var body: MessageBody?
     private var dechunk = false
     private var requestIsHEAD = false
+    /// The last answer's fields, whose storage the next answer's reuse.
+    private var fieldStorage: [HeadField] = []
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -91,7 +93,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                 guard let bytes = buffer.readSlice(length: length) else { return }
                 let head: ResponseHead
                 do {
-                    head = try HTTPHeadParser.response(bytes, toHEAD: requestIsHEAD)
+                    head = try HTTPHeadParser.response(bytes, toHEAD: requestIsHEAD, fields: fieldStorage)
                 } catch {
                     return fail("the answer is not valid HTTP/1.1: \(error.reason)")
                 }
@@ -102,7 +104,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                     if head.status == 101 { return fail("the upstream switched protocols, which the router does not ask for") }
                     continue
                 }
+                fieldStorage = []
                 dechunk = exchange.upstreamResponseHead(head) && head.framing == .chunked
+                fieldStorage = head.fields
                 body = MessageBody(head.framing)
                 guard self.exchange === exchange else { return }
             }

@@ -73,7 +73,6 @@ struct RequestHead {
     var fieldsStart: Int
     var fields: [HeadField]
     var semantics: FieldSemantics
-    var uri: String
     var isHEAD: Bool
     var framing: BodyFraming
     /// Whether the client lets the connection carry another request after this one.
@@ -82,6 +81,13 @@ struct RequestHead {
     var expectsContinue: Bool {
         guard let expect = semantics.expect else { return false }
         return bytes.withUnsafeReadableBytes { HTTPBytes.equalsLowercased($0, expect.start, expect.end, "100-continue") }
+    }
+
+    /// The request target as text, for messages; routing reads its bytes (`withTarget`).
+    var uri: String { string(targetStart, targetEnd) }
+
+    func withTarget<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        bytes.withUnsafeReadableBytes { body(UnsafeRawBufferPointer(rebasing: $0[targetStart..<targetEnd])) }
     }
 
     var pinnedVersion: String? {
@@ -141,14 +147,17 @@ enum HTTPHeadParser {
         return nil
     }
 
-    /// Parses a complete request head (`head` holds exactly the head's bytes).
-    static func request(_ head: ByteBuffer) throws(HTTPHeadError) -> RequestHead {
+    /// Parses a complete request head (`head` holds exactly the head's bytes). `fields` is storage to reuse for the
+    /// head's fields (a previous head's, once that is done with), sparing an allocation per request.
+    static func request(_ head: ByteBuffer, fields: [HeadField] = []) throws(HTTPHeadError) -> RequestHead {
         try head.withUnsafeReadableBytes { bytes in
-            Result { () throws(HTTPHeadError) in try request(bytes, head: head) }
+            Result { () throws(HTTPHeadError) in try request(bytes, head: head, fields: fields) }
         }.get()
     }
 
-    private static func request(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer) throws(HTTPHeadError) -> RequestHead {
+    private static func request(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, fields: [HeadField])
+        throws(HTTPHeadError) -> RequestHead
+    {
         let lineEnd = try endOfLine(bytes, from: 0)
         // method SP request-target SP HTTP-version
         var index = 0
@@ -168,7 +177,8 @@ enum HTTPHeadParser {
         let version = try httpVersion(bytes, index, lineEnd)
         guard index + 8 == lineEnd else { throw .malformed("the request line has text after its HTTP version") }
         var semantics = FieldSemantics()
-        let fields = try parseFields(bytes, from: lineEnd + 2, semantics: &semantics, isRequest: true)
+        var fields = fields
+        try parseFields(bytes, from: lineEnd + 2, into: &fields, semantics: &semantics, isRequest: true)
         let framing: BodyFraming
         if semantics.transferEncodingSeen {
             guard version.minor == 1 else {
@@ -188,20 +198,20 @@ enum HTTPHeadParser {
         }
         let keepAlive = version.minor == 1 ? !semantics.close : semantics.keepAlive && !semantics.close
         let isHEAD = HTTPBytes.equalsExactly(bytes, 0, methodEnd, "HEAD")
-        let uri = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[targetStart..<targetEnd]), as: UTF8.self)
         return RequestHead(bytes: head, methodEnd: methodEnd, targetStart: targetStart, targetEnd: targetEnd,
-                           version: version, fieldsStart: lineEnd + 2, fields: fields, semantics: semantics, uri: uri,
+                           version: version, fieldsStart: lineEnd + 2, fields: fields, semantics: semantics,
                            isHEAD: isHEAD, framing: framing, keepAlive: keepAlive)
     }
 
-    /// Parses a complete response head. `toHEAD` and the status decide whether a body follows.
-    static func response(_ head: ByteBuffer, toHEAD: Bool) throws(HTTPHeadError) -> ResponseHead {
+    /// Parses a complete response head. `toHEAD` and the status decide whether a body follows; `fields` is
+    /// storage to reuse, as for requests.
+    static func response(_ head: ByteBuffer, toHEAD: Bool, fields: [HeadField] = []) throws(HTTPHeadError) -> ResponseHead {
         try head.withUnsafeReadableBytes { bytes in
-            Result { () throws(HTTPHeadError) in try response(bytes, head: head, toHEAD: toHEAD) }
+            Result { () throws(HTTPHeadError) in try response(bytes, head: head, toHEAD: toHEAD, fields: fields) }
         }.get()
     }
 
-    private static func response(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, toHEAD: Bool)
+    private static func response(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, toHEAD: Bool, fields: [HeadField])
         throws(HTTPHeadError) -> ResponseHead
     {
         let lineEnd = try endOfLine(bytes, from: 0)
@@ -224,7 +234,8 @@ enum HTTPHeadParser {
             throw .malformed("the reason phrase holds a control character")
         }
         var semantics = FieldSemantics()
-        let fields = try parseFields(bytes, from: lineEnd + 2, semantics: &semantics, isRequest: false)
+        var fields = fields
+        try parseFields(bytes, from: lineEnd + 2, into: &fields, semantics: &semantics, isRequest: false)
         let framing: BodyFraming
         if toHEAD || status < 200 || status == 204 || status == 304 {
             framing = .none
@@ -283,11 +294,11 @@ enum HTTPHeadParser {
     }
 
     /// Splits the field lines from `start` to the head's empty line, classifying the fields the router reads.
-    private static func parseFields(_ bytes: UnsafeRawBufferPointer, from start: Int, semantics: inout FieldSemantics,
-                                    isRequest: Bool) throws(HTTPHeadError) -> [HeadField]
+    private static func parseFields(_ bytes: UnsafeRawBufferPointer, from start: Int, into fields: inout [HeadField],
+                                    semantics: inout FieldSemantics, isRequest: Bool) throws(HTTPHeadError)
     {
-        var fields: [HeadField] = []
-        fields.reserveCapacity(12)
+        fields.removeAll(keepingCapacity: true)
+        fields.reserveCapacity(16)
         var index = start
         while true {
             let lineEnd = try endOfLine(bytes, from: index)
@@ -320,7 +331,6 @@ enum HTTPHeadParser {
                                     lineEnd: lineEnd + 2))
             index = lineEnd + 2
         }
-        return fields
     }
 
     private static func note(_ kind: FieldKind, _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int,
