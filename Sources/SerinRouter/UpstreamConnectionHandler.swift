@@ -203,7 +203,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         context.read()
     }
 
-    var isActive: Bool { !isClosed && context?.channel.isActive == true }
+    /// Open and not being closed. Kept by the handler itself: asking the channel costs more, on every lease.
+    var isActive: Bool { !isClosed && context != nil }
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
@@ -217,6 +218,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
 
     func close() {
         exchange = nil
+        isClosed = true
         context?.close(promise: nil)
     }
 
