@@ -81,7 +81,7 @@ struct MessageBody {
                 state = taken == remaining ? .chunkDataCR : .chunkData(remaining: remaining - taken)
             case .chunkSize(let size, let digits):
                 let byte = bytes[index]
-                if let value = Self.hexValue(byte) {
+                if let value = HTTPBytes.hexValue(byte) {
                     guard digits < 15 else { throw FramingError(description: "a chunk size is too large") }
                     state = .chunkSize(size: size << 4 | Int(value), digits: digits + 1)
                 } else if digits > 0, byte == HTTPBytes.cr {
@@ -143,15 +143,5 @@ struct MessageBody {
             }
         }
         return Scan(consumed: index, ended: isComplete)
-    }
-
-    @inline(__always)
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
