@@ -106,11 +106,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What Serin's NIO servers (the router, the endpoints) share: their open connections, drained at stop.
+        .target(
+            name: "SerinServerSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The local runtime's weighted HTTP router in front of model server processes.
         .target(
             name: "SerinRouter",
             dependencies: [
                 "SerinCore",
+                "SerinServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,6 +131,7 @@ let package = Package(
             name: "SerinEndpoints",
             dependencies: [
                 "SerinCore",
+                "SerinServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

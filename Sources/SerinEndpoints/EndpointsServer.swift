@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SerinServerSupport
 import Synchronization
 
 /// `serin run`'s own HTTP/1.1 server: webhooks that trigger a Git sync, Prometheus metrics, health and readiness.
@@ -29,10 +30,10 @@ public final class EndpointsServer: Sendable {
 
     private let core: EndpointsCore
     private let serverChannel: any Channel
-    private let connections: ServerConnections
+    private let connections: OpenConnections
     private let stopped = Atomic<Bool>(false)
 
-    private init(port: Int, host: String, core: EndpointsCore, serverChannel: any Channel, connections: ServerConnections,
+    private init(port: Int, host: String, core: EndpointsCore, serverChannel: any Channel, connections: OpenConnections,
                  disabledEndpoints: [WebhookEndpoint])
     {
         self.port = port
@@ -75,7 +76,7 @@ public final class EndpointsServer: Sendable {
         }
         let core = EndpointsCore(configuration: configuration, secrets: secrets, metrics: metrics, syncNow: syncNow,
                                  readiness: readiness, logger: logger)
-        let connections = ServerConnections()
+        let connections = OpenConnections()
         let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.clampedNanoseconds)
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
@@ -119,18 +120,7 @@ public final class EndpointsServer: Sendable {
     public func stop() async {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try? await serverChannel.close()
-        let open = connections.close()
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + core.configuration.stopGracePeriod
-        while connections.count > 0 && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        for channel in open where channel.isActive {
-            try? await channel.close()
-        }
+        await connections.drainAndClose(gracePeriod: core.configuration.stopGracePeriod)
         core.logger.info("endpoints server stopped", metadata: ["port": "\(port)"])
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SerinCore
+import SerinServerSupport
 import Synchronization
 
 /// Serin's HTTP/1.1 reverse proxy for the local runtime: one listener in front of every model's processes, sending
@@ -27,10 +28,10 @@ public final class ModelRouter: Sendable {
 
     private let core: RouterCore
     private let serverChannel: any Channel
-    private let connections: ClientConnections
+    private let connections: OpenConnections
     private let stopped = Atomic<Bool>(false)
 
-    private init(port: Int, host: String, core: RouterCore, serverChannel: any Channel, connections: ClientConnections) {
+    private init(port: Int, host: String, core: RouterCore, serverChannel: any Channel, connections: OpenConnections) {
         self.port = port
         self.host = host
         self.core = core
@@ -53,7 +54,7 @@ public final class ModelRouter: Sendable {
                              logger: Logger) async throws(RouterError) -> ModelRouter
     {
         let core = RouterCore(configuration: configuration, group: eventLoopGroup, logger: logger)
-        let connections = ClientConnections()
+        let connections = OpenConnections()
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -167,18 +168,7 @@ public final class ModelRouter: Sendable {
     public func stop() async throws {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try? await serverChannel.close()
-        let open = connections.close()
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + core.configuration.stopGracePeriod
-        while connections.count > 0 && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        for channel in open where channel.isActive {
-            try? await channel.close()
-        }
+        await connections.drainAndClose(gracePeriod: core.configuration.stopGracePeriod)
         await core.forEachPool { $0.close() }
         core.logger.info("router stopped", metadata: ["port": "\(port)"])
     }
