@@ -15,7 +15,8 @@ import Synchronization
 // Two loads: one request at a time, the targets taking turns request by request (latency without queueing:
 // p50/p99 overhead; taking turns per request puts a noisy neighbour's burst on every target alike), and
 // SERIN_BENCH_CONNECTIONS concurrent connections per target in blocks of SERIN_BENCH_SECONDS (throughput). Each
-// figure is the median of SERIN_BENCH_ROUNDS rounds, the targets taken in turn within each round.
+// figure is the median of SERIN_BENCH_ROUNDS rounds, the targets taken in turn within each round, each round
+// starting with the next target.
 // Targets: the router adds under 1 ms at p99, and holds at least nginx's throughput.
 
 let rounds = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ROUNDS"] ?? "") ?? 3
@@ -561,14 +562,17 @@ for target in targets {
 
 var sequential: [String: [Measurement]] = [:]
 var concurrent: [String: [Measurement]] = [:]
-for _ in 0..<rounds {
+for round in 0..<rounds {
     // As long as the blocks of the throughput load together, so each target gets about as many latency samples.
     let latencies = try await interleavedLatency(ports: targets.map(\.port), duration: seconds * Double(targets.count),
                                                  group: loadGroup)
     for (target, measurement) in zip(targets, latencies) {
         sequential[target.name, default: []].append(measurement)
     }
-    for target in targets {
+    // Each round starts the throughput blocks with the next target: on this shared machine a block's cost depends on
+    // where it falls (blocks that follow others measure cheaper), so every target takes every place in turn.
+    for index in targets.indices {
+        let target = targets[(index + round) % targets.count]
         let start = try await cpuTime(proxy: target.name)
         var measurement = try await load(port: target.port, connections: concurrency, duration: seconds, group: loadGroup)
         measurement.cpu = (try await cpuTime(proxy: target.name) - start).perRequest(measurement.requests)
