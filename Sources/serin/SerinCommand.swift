@@ -15,8 +15,12 @@ struct SerinCommand: AsyncParsableCommand {
     )
 
     static func runAsMain() async -> Never {
+        // The command that was parsed: a usage error its `run` throws is told with that subcommand's usage line,
+        // not the top-level one.
+        var parsedType: any ParsableCommand.Type = Self.self
         do {
             var command = try parseAsRoot()
+            parsedType = type(of: command)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -27,8 +31,13 @@ struct SerinCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
             Foundation.exit(Exit.usage.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            let code = parsedType.exitCode(for: error)
+            var message = parsedType.fullMessage(for: error)
+            if let failure = error as? ValidationError, parsedType != Self.self {
+                let name = "serin \(parsedType.configuration.commandName ?? "")"
+                message = "Error: \(failure.message)\nUsage: \(usageString(for: parsedType))\n"
+                    + "  See '\(name) --help' for more information."
+            }
             if !message.isEmpty {
                 if code == .success {
                     print(message)

@@ -155,6 +155,9 @@ struct ValidateCommandTests {
         let outcome = try serin(["validate", "no/such/dir"])
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("no/such/dir: no such file or directory"))
+        // The usage shown is validate's, not the top-level command's.
+        #expect(outcome.stderr.contains("Usage: serin validate [<paths> ...]"))
+        #expect(outcome.stderr.contains("See 'serin validate --help'"))
     }
 
     @Test func anUnknownOptionIsAUsageError() throws {
