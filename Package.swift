@@ -296,7 +296,7 @@ let package = Package(
             name: "SerinCLITests",
             dependencies: ["serin", "serin-model-server", "kube-emulator", "SerinHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "ReferenceModelServerTests", dependencies: ["SerinProcess", "ReferenceModelServer", "serin-model-server", "SerinCore"]),
+        .testTarget(name: "ReferenceModelServerTests", dependencies: ["SerinProcess", "ReferenceModelServer", "serin-model-server", "SerinCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -120,7 +120,7 @@ struct ServerProcessTests {
         for _ in 1...3 {
             #expect(try server.http.post("/v2/models/iris/infer", Self.batchOfThree).status == 200)
         }
-        #expect(server.child.waitForExit(timeout: .seconds(30)) == 1)
+        #expect(server.exitCode(within: .seconds(30)) == 1)
         #expect(server.standardError.contains("exiting with status 1 after 3 infer requests (--fail-after)"))
     }
 
@@ -152,12 +152,12 @@ struct ServerProcessTests {
         #expect(ModelServerProcess.waitUntil(timeout: .seconds(30)) {
             server.standardError.contains("POST /v2/models/iris/infer\n")
         })
-        server.child.send(SIGTERM)
+        server.signal(SIGTERM)
         let answer = try busy.readResponse()
         #expect(answer.status == 200)
         #expect(answer.headers["connection"] == "close")
         #expect(try answer.json()["id"] == "req-7")
-        #expect(server.child.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(server.exitCode(within: .seconds(30)) == 0)
     }
 
     @Test func sigtermStopsAnIdleServerWithStatusZero() throws {
@@ -166,8 +166,8 @@ struct ServerProcessTests {
         let idle = try LoopbackHTTP.Connection(port: server.port)
         defer { idle.close() }
         #expect(try server.http.get("/v2/health/live").status == 200)
-        server.child.send(SIGTERM)
-        #expect(server.child.waitForExit(timeout: .seconds(30)) == 0)
+        server.signal(SIGTERM)
+        #expect(server.exitCode(within: .seconds(30)) == 0)
         #expect(server.standardError.split(separator: "\n").count == 1)
     }
 

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 
 /// The built `serin-model-server` binary run as a child process, its stdout and stderr in files of a scratch
 /// directory. `start` waits for the start line and reads the port from it (the server is started with `--port 0`,
-/// so no two tests can race for a port); `stop()` (and deinit, as a safety net) kills and reaps it.
+/// so no two tests can race for a port); `stop()` (and deinit, as a safety net) ends and reaps it.
 final class ModelServerProcess {
     static let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("serin-model-server").path
@@ -49,7 +50,7 @@ final class ModelServerProcess {
     static func runToExit(_ arguments: [String], in scratch: Scratch) throws -> (status: Int32, stderr: String) {
         let server = try launch(arguments, in: scratch)
         defer { server.stop() }
-        guard let status = server.child.waitForExit(timeout: .seconds(60)) else {
+        guard let status = server.exitCode(within: .seconds(60)) else {
             throw TestFailure("serin-model-server did not exit within a minute; stderr:\n\(server.standardError)")
         }
         return (status, server.standardError)
@@ -61,7 +62,8 @@ final class ModelServerProcess {
         let errors = try scratch.openForWriting("stderr.log")
         defer { close(errors) }
         let startedAt = ContinuousClock.now
-        let child = try ChildProcess.spawn(executable, arguments, standardOutput: output, standardError: errors)
+        let child = try ChildProcess.spawn(executable, arguments, environment: ProcessInfo.processInfo.environment,
+                                           standardOutput: output, standardError: errors)
         return ModelServerProcess(child: child, scratch: scratch, startedAt: startedAt)
     }
 
@@ -82,8 +84,19 @@ final class ModelServerProcess {
         return true
     }
 
+    /// The exit code once the server has exited (128 + the signal when one ended it); nil if it still runs after
+    /// `timeout`.
+    func exitCode(within timeout: Duration) -> Int32? {
+        child.waitForExit(until: .now + timeout) ? child.exitCode : nil
+    }
+
+    func signal(_ signal: Int32) {
+        if child.isRunning { kill(child.processIdentifier, signal) }
+    }
+
+    /// Ends the server and anything it started, and reaps it. Safe to call more than once.
     func stop() {
-        child.kill()
+        child.terminateTree(gracePeriod: .seconds(1))
     }
 
     deinit {
