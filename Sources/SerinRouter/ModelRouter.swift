@@ -67,8 +67,10 @@ public final class ModelRouter: Sendable {
                     }
                     let pool = core.pool(for: channel.eventLoop)
                         ?? UpstreamConnectionPool(eventLoop: channel.eventLoop, configuration: configuration)
+                    let sweep = core.idleSweep(for: channel.eventLoop)
+                        ?? IdleClientSweep(eventLoop: channel.eventLoop, timeout: configuration.clientIdleTimeout)
                     // ProxyHandler alone: it reads and writes the connection's bytes itself, with no HTTP codec.
-                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core, pool: pool))
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core, pool: pool, idleSweep: sweep))
                 }
             }
         let serverChannel: any Channel

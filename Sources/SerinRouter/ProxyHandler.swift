@@ -50,6 +50,9 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private let core: RouterCore
     private let pool: UpstreamConnectionPool
+    private let idleSweep: IdleClientSweep
+    /// Since when the connection has waited for a request: its opening, or the end of its last answer.
+    private var idleSince = NIODeadline.now()
     private var context: ChannelHandlerContext?
     /// Client bytes not yet taken apart: the rest of a head, or requests pipelined behind the current one.
     private var inbound = ByteBuffer()
@@ -79,18 +82,32 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var clientNeedsFlush = false
     private lazy var clientAddress: String? = context?.channel.remoteAddress?.ipAddress
 
-    init(core: RouterCore, pool: UpstreamConnectionPool) {
+    init(core: RouterCore, pool: UpstreamConnectionPool, idleSweep: IdleClientSweep) {
         self.core = core
         self.pool = pool
+        self.idleSweep = idleSweep
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        idleSince = .now()
+        idleSweep.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        idleSweep.remove(self)
         abandonExchange()
         self.context = nil
+    }
+
+    /// Closes the connection if no request is in flight on it and it has waited for one since before `deadline`.
+    func closeIfIdle(since deadline: NIODeadline) {
+        guard exchange == nil, requestBody == nil, !closing, idleSince < deadline, let context else { return }
+        core.logger.debug("router closed an idle client connection",
+                          metadata: ["client": "\(clientAddress ?? "unknown")",
+                                     "unfinishedHeadBytes": "\(inbound.readableBytes)"])
+        closing = true
+        context.close(promise: nil)
     }
 
     // MARK: Client side
@@ -473,6 +490,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         context.flush()
+        idleSince = .now()
         if quiescing, exchange == nil, requestBody == nil {
             closing = true
             context.close(promise: nil)

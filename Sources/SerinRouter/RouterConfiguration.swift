@@ -16,10 +16,13 @@ public struct RouterConfiguration: Sendable, Hashable {
     public var maximumIdleConnectionsPerUpstream: Int
     /// How long `stop()` lets requests in flight finish before it closes their connections.
     public var stopGracePeriod: Duration
+    /// How long a client connection may wait for its next request (or for the rest of a request head) before the
+    /// router closes it; a request in flight is never cut by it. nginx's `keepalive_timeout` default.
+    public var clientIdleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, connectTimeout: Duration = .seconds(5),
                 idleConnectionTimeout: Duration = .seconds(4), maximumIdleConnectionsPerUpstream: Int = 64,
-                stopGracePeriod: Duration = .seconds(10))
+                stopGracePeriod: Duration = .seconds(10), clientIdleTimeout: Duration = .seconds(75))
     {
         self.host = host
         self.port = port
@@ -27,5 +30,6 @@ public struct RouterConfiguration: Sendable, Hashable {
         self.idleConnectionTimeout = idleConnectionTimeout
         self.maximumIdleConnectionsPerUpstream = maximumIdleConnectionsPerUpstream
         self.stopGracePeriod = stopGracePeriod
+        self.clientIdleTimeout = clientIdleTimeout
     }
 }

@@ -10,16 +10,21 @@ final class RouterCore: Sendable {
     let recorder = TrafficRecorder()
     private let table = Mutex(RoutingTable.empty)
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool>]
+    private let sweeps: [ObjectIdentifier: NIOLoopBoundBox<IdleClientSweep>]
 
     init(configuration: RouterConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool>] = [:]
+        var sweeps: [ObjectIdentifier: NIOLoopBoundBox<IdleClientSweep>] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
                 UpstreamConnectionPool(eventLoop: loop, configuration: configuration), eventLoop: loop)
+            sweeps[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
+                IdleClientSweep(eventLoop: loop, timeout: configuration.clientIdleTimeout), eventLoop: loop)
         }
         self.pools = pools
+        self.sweeps = sweeps
     }
 
     /// The table requests starting now are routed by.
@@ -48,6 +53,11 @@ final class RouterCore: Sendable {
     /// The pool of the loop a client connection runs on; called on that loop.
     func pool(for eventLoop: any EventLoop) -> UpstreamConnectionPool? {
         pools[ObjectIdentifier(eventLoop)]?.value
+    }
+
+    /// The idle-connection sweep of the loop a client connection runs on; called on that loop.
+    func idleSweep(for eventLoop: any EventLoop) -> IdleClientSweep? {
+        sweeps[ObjectIdentifier(eventLoop)]?.value
     }
 
     /// Runs `body` with each loop's pool, on that loop, and waits for all.

@@ -176,3 +176,41 @@ struct FailureTests {
         }
     }
 }
+
+@Suite("Idle client connections", .timeLimit(.minutes(1)))
+struct IdleClientTests {
+    private static let configuration = RouterConfiguration(port: 0, clientIdleTimeout: .milliseconds(300))
+
+    @Test("a keep-alive connection that sends no further request is closed after the client idle timeout")
+    func idleKeepAliveIsClosed() async throws {
+        try await RouterFixture.with(versions: ["v1"], configuration: Self.configuration) { fixture in
+            try fixture.route(stable: "v1")
+            // No `Connection: close`: the exchange returns only because the router closes the connection.
+            let answer = try await RawConnection.exchange(port: fixture.port, "GET /v2/models/iris HTTP/1.1\r\nHost: r\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(answer)")
+        }
+    }
+
+    @Test("a request head that never ends is cut off after the client idle timeout, unanswered")
+    func unfinishedHeadIsCutOff() async throws {
+        try await RouterFixture.with(versions: ["v1"], configuration: Self.configuration) { fixture in
+            try fixture.route(stable: "v1")
+            let answer = try await RawConnection.exchange(port: fixture.port, "GET /v2/models/iris HTTP/1.1\r\nHost: r\r\n")
+            #expect(answer.isEmpty)
+            #expect(fixture["v1"].stats.requests == 0)
+        }
+    }
+
+    @Test("a request in flight for longer than the client idle timeout is not cut")
+    func requestInFlightIsKept() async throws {
+        try await RouterFixture.with(versions: ["v1"], configuration: Self.configuration) { fixture in
+            try fixture.route(stable: "v1")
+            let held = Task { try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold", body: []) }
+            #expect(try await eventually { fixture["v1"].stats.heldRequests == 1 })
+            // Several idle timeouts, and so several sweeps, pass while the answer is held.
+            try await Task.sleep(for: .milliseconds(1_200))
+            fixture["v1"].releaseHeld()
+            #expect(try await held.value.status == 200)
+        }
+    }
+}
