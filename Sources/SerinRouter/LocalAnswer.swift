@@ -48,6 +48,13 @@ struct LocalAnswer {
                details: ["model": .string(modelName), "version": .string(target.version)])
     }
 
+    static func upstreamTimedOut(_ target: UpstreamTarget, modelName: String, timeout: Duration) -> LocalAnswer {
+        .error(.gatewayTimeout,
+               "version \"\(target.version)\" of model \"\(modelName)\" at \(target.address) sent nothing for \(timeout) "
+                   + "after the request went out (the router's upstream timeout)",
+               details: ["model": .string(modelName), "version": .string(target.version)])
+    }
+
     static func methodNotAllowed(_ path: String) -> LocalAnswer {
         .error(.methodNotAllowed, "\(path) answers GET only")
     }

@@ -67,10 +67,10 @@ public final class ModelRouter: Sendable {
                     }
                     let pool = core.pool(for: channel.eventLoop)
                         ?? UpstreamConnectionPool(eventLoop: channel.eventLoop, configuration: configuration)
-                    let sweep = core.idleSweep(for: channel.eventLoop)
-                        ?? IdleClientSweep(eventLoop: channel.eventLoop, timeout: configuration.clientIdleTimeout)
+                    let sweep = core.sweep(for: channel.eventLoop)
+                        ?? ConnectionSweep(eventLoop: channel.eventLoop, configuration: configuration)
                     // ProxyHandler alone: it reads and writes the connection's bytes itself, with no HTTP codec.
-                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core, pool: pool, idleSweep: sweep))
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core, pool: pool, sweep: sweep))
                 }
             }
         let serverChannel: any Channel

@@ -20,6 +20,8 @@ private final class Exchange {
     var responseStatus: Int?
     var upstreamKeepsAlive = true
     var attempts = 0
+    /// When the upstream last gave a sign of life: the request's last byte going out, or a read of its answer.
+    var upstreamActivity = NIODeadline.now()
 
     init(head: RequestHead, upstreamHead: ByteBuffer, target: UpstreamTarget, modelName: String) {
         self.clientVersion = head.version
@@ -50,7 +52,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private let core: RouterCore
     private let pool: UpstreamConnectionPool
-    private let idleSweep: IdleClientSweep
+    private let sweep: ConnectionSweep
     /// Since when the connection has waited for a request: its opening, or the end of its last answer.
     private var idleSince = NIODeadline.now()
     private var context: ChannelHandlerContext?
@@ -82,32 +84,66 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var clientNeedsFlush = false
     private lazy var clientAddress: String? = context?.channel.remoteAddress?.ipAddress
 
-    init(core: RouterCore, pool: UpstreamConnectionPool, idleSweep: IdleClientSweep) {
+    init(core: RouterCore, pool: UpstreamConnectionPool, sweep: ConnectionSweep) {
         self.core = core
         self.pool = pool
-        self.idleSweep = idleSweep
+        self.sweep = sweep
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         idleSince = .now()
-        idleSweep.add(self)
+        sweep.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        idleSweep.remove(self)
+        sweep.remove(self)
         abandonExchange()
         self.context = nil
     }
 
-    /// Closes the connection if no request is in flight on it and it has waited for one since before `deadline`.
-    func closeIfIdle(since deadline: NIODeadline) {
-        guard exchange == nil, requestBody == nil, !closing, idleSince < deadline, let context else { return }
+    /// Applies the two timeouts (`ConnectionSweep`): closes the connection if no request is in flight on it and
+    /// it has waited for one since before `idleBefore`; ends the request in flight with 504 if its upstream has
+    /// given no sign of life since before `upstreamSilentBefore`.
+    func enforceTimeouts(idleBefore: NIODeadline, upstreamSilentBefore: NIODeadline) {
+        guard !closing, let context else { return }
+        if let exchange {
+            // A client that is not reading holds the upstream back: that silence is not the upstream's.
+            if exchange.requestEnded, exchange.upstreamActivity < upstreamSilentBefore, context.channel.isWritable {
+                upstreamTimedOut(exchange)
+            }
+            return
+        }
+        guard requestBody == nil, idleSince < idleBefore else { return }
         core.logger.debug("router closed an idle client connection",
                           metadata: ["client": "\(clientAddress ?? "unknown")",
                                      "unfinishedHeadBytes": "\(inbound.readableBytes)"])
         closing = true
         context.close(promise: nil)
+    }
+
+    private func upstreamTimedOut(_ exchange: Exchange) {
+        let timeout = core.configuration.upstreamTimeout
+        core.logger.info("router upstream timed out",
+                         metadata: ["model": "\(exchange.modelName)", "version": "\(exchange.target.version)",
+                                    "upstream": "\(exchange.target.address)", "timeout": "\(timeout)"])
+        let connection = exchange.connection
+        exchange.connection = nil
+        connection?.handler.close()
+        guard exchange.responseStatus == nil else {
+            // Part of the answer went out: the client can only learn of the failure from the connection closing.
+            writePendingClientHead()
+            finish(exchange, code: 504)
+            closing = true
+            context?.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { [context] _ in
+                context?.close(promise: nil)
+            }
+            return
+        }
+        finish(exchange, code: 504)
+        write(.upstreamTimedOut(exchange.target, modelName: exchange.modelName, timeout: timeout),
+              version: exchange.clientVersion, isHEAD: exchange.isHEAD, keepAlive: exchange.clientKeepAlive)
+        if exchange.clientKeepAlive { process() }
     }
 
     // MARK: Client side
@@ -205,7 +241,10 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard let part = inbound.readSlice(length: scan.consumed) else { return false }
         if !discardingBody, let exchange {
             if part.readableBytes > 0 { forward(part, of: exchange) }
-            if scan.ended { exchange.requestEnded = true }
+            if scan.ended {
+                exchange.requestEnded = true
+                exchange.upstreamActivity = .now()
+            }
         }
         if inbound.readableBytes == 0 { inbound = ByteBuffer() }
         return scan.ended
@@ -510,6 +549,7 @@ extension ProxyHandler: UpstreamExchange {
     func upstreamResponseHead(_ head: ResponseHead) -> Bool {
         guard let exchange, let context else { return false }
         exchange.responseStatus = head.status
+        exchange.upstreamActivity = .now()
         exchange.upstreamKeepsAlive = head.keepAlive
         if !exchange.requestEnded {
             // The upstream answers before the whole request arrived (413, say): the rest of the body will not be
@@ -542,7 +582,8 @@ extension ProxyHandler: UpstreamExchange {
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
-        guard exchange?.responseStatus != nil, let context else { return }
+        guard let exchange, exchange.responseStatus != nil, let context else { return }
+        exchange.upstreamActivity = .now()
         clientNeedsFlush = true
         if var head = pendingClientHead {
             pendingClientHead = nil

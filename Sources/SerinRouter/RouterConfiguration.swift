@@ -19,10 +19,15 @@ public struct RouterConfiguration: Sendable, Hashable {
     /// How long a client connection may wait for its next request (or for the rest of a request head) before the
     /// router closes it; a request in flight is never cut by it. nginx's `keepalive_timeout` default.
     public var clientIdleTimeout: Duration
+    /// How long an upstream may send nothing, once a request went out whole, before the router gives up on it: the
+    /// client gets 504 (or, if part of the answer went out, its connection closes) and the version's metrics count a
+    /// 504, so gates see a hung version fail. nginx's `proxy_read_timeout` default.
+    public var upstreamTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, connectTimeout: Duration = .seconds(5),
                 idleConnectionTimeout: Duration = .seconds(4), maximumIdleConnectionsPerUpstream: Int = 64,
-                stopGracePeriod: Duration = .seconds(10), clientIdleTimeout: Duration = .seconds(75))
+                stopGracePeriod: Duration = .seconds(10), clientIdleTimeout: Duration = .seconds(75),
+                upstreamTimeout: Duration = .seconds(60))
     {
         self.host = host
         self.port = port
@@ -31,5 +36,6 @@ public struct RouterConfiguration: Sendable, Hashable {
         self.maximumIdleConnectionsPerUpstream = maximumIdleConnectionsPerUpstream
         self.stopGracePeriod = stopGracePeriod
         self.clientIdleTimeout = clientIdleTimeout
+        self.upstreamTimeout = upstreamTimeout
     }
 }

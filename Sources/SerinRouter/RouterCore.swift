@@ -10,18 +10,18 @@ final class RouterCore: Sendable {
     let recorder = TrafficRecorder()
     private let table = Mutex(RoutingTable.empty)
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool>]
-    private let sweeps: [ObjectIdentifier: NIOLoopBoundBox<IdleClientSweep>]
+    private let sweeps: [ObjectIdentifier: NIOLoopBoundBox<ConnectionSweep>]
 
     init(configuration: RouterConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool>] = [:]
-        var sweeps: [ObjectIdentifier: NIOLoopBoundBox<IdleClientSweep>] = [:]
+        var sweeps: [ObjectIdentifier: NIOLoopBoundBox<ConnectionSweep>] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
                 UpstreamConnectionPool(eventLoop: loop, configuration: configuration), eventLoop: loop)
             sweeps[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
-                IdleClientSweep(eventLoop: loop, timeout: configuration.clientIdleTimeout), eventLoop: loop)
+                ConnectionSweep(eventLoop: loop, configuration: configuration), eventLoop: loop)
         }
         self.pools = pools
         self.sweeps = sweeps
@@ -55,8 +55,8 @@ final class RouterCore: Sendable {
         pools[ObjectIdentifier(eventLoop)]?.value
     }
 
-    /// The idle-connection sweep of the loop a client connection runs on; called on that loop.
-    func idleSweep(for eventLoop: any EventLoop) -> IdleClientSweep? {
+    /// The timeout sweep of the loop a client connection runs on; called on that loop.
+    func sweep(for eventLoop: any EventLoop) -> ConnectionSweep? {
         sweeps[ObjectIdentifier(eventLoop)]?.value
     }
 

@@ -60,6 +60,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Address of the local router that clients call (env SERIN_ROUTER_LISTEN).")
     var routerListen: String = environment["SERIN_ROUTER_LISTEN"] ?? "127.0.0.1:8080"
 
+    @Option(help: "Local runtime: how long a model server may send nothing once a request went out before the router answers 504, e.g. 60s or 5m (env SERIN_ROUTER_UPSTREAM_TIMEOUT).")
+    var routerUpstreamTimeout: String = environment["SERIN_ROUTER_UPSTREAM_TIMEOUT"] ?? "60s"
+
     @Option(help: "Address of Serin's own endpoints: /hooks/{github,gitlab,generic}, /metrics, /healthz, /readyz (env SERIN_LISTEN).")
     var listen: String = environment["SERIN_LISTEN"] ?? "127.0.0.1:8081"
 
@@ -108,6 +111,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard RunCommand.address(routerListen) != nil else {
             throw ValidationError("--router-listen must be HOST:PORT, such as 127.0.0.1:8080, not \(routerListen)")
+        }
+        guard let upstreamTimeout = SpecDuration(parsing: routerUpstreamTimeout), upstreamTimeout.duration > .zero else {
+            throw ValidationError("--router-upstream-timeout must be a duration such as 60s or 5m, not \(routerUpstreamTimeout)")
         }
         if let text = interval ?? RunCommand.environment["SERIN_INTERVAL"], SpecDuration(parsing: text) == nil {
             throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
@@ -206,7 +212,9 @@ struct RunCommand: AsyncParsableCommand {
         guard let (host, port) = RunCommand.address(routerListen) else { return }
         let router: ModelRouter
         do {
-            router = try await ModelRouter.start(host: host, port: port, logger: Logger(label: "serin.router"))
+            let upstreamTimeout = SpecDuration(parsing: routerUpstreamTimeout)?.duration ?? .seconds(60)
+            router = try await ModelRouter.start(RouterConfiguration(host: host, port: port, upstreamTimeout: upstreamTimeout),
+                                                 logger: Logger(label: "serin.router"))
         } catch {
             throw OperationFailure(description: "\(error)")
         }

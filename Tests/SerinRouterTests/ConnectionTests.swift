@@ -214,3 +214,37 @@ struct IdleClientTests {
         }
     }
 }
+
+@Suite("Upstream timeout", .timeLimit(.minutes(1)))
+struct UpstreamTimeoutTests {
+    private static let configuration = RouterConfiguration(port: 0, upstreamTimeout: .milliseconds(300))
+
+    @Test("an upstream that sends nothing for the upstream timeout gets the client a 504, counted as its version's")
+    func silentUpstreamGives504() async throws {
+        try await RouterFixture.with(versions: ["v1"], configuration: Self.configuration) { fixture in
+            try fixture.route(stable: "v1")
+            let response = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold", body: [])
+            #expect(response.status == 504)
+            #expect(response.json["version"] == "v1")
+            #expect(response.json["error"]?.stringValue?.contains("sent nothing for") == true)
+            let traffic = try #require(fixture.router.traffic(for: RouterFixture.key)["v1"])
+            #expect(traffic.responses == [504: 1])
+            #expect(traffic.errors == 1)
+            #expect(traffic.inFlight == 0)
+        }
+    }
+
+    @Test("after a 504 for a silent upstream the client connection carries the next request")
+    func connectionCarriesOnAfter504() async throws {
+        try await RouterFixture.with(versions: ["v1"], configuration: Self.configuration) { fixture in
+            try fixture.route(stable: "v1")
+            let statuses = try await TestHTTPConnection.with(port: fixture.port) { connection in
+                [
+                    try await connection.request(.POST, "/v2/models/iris/hold", body: []).status,
+                    try await connection.request(.GET, "/v2/models/iris").status,
+                ]
+            }
+            #expect(statuses == [504, 200])
+        }
+    }
+}
