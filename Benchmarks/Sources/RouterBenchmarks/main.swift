@@ -76,6 +76,16 @@ func startUpstream(version: String, group: any EventLoopGroup) throws -> any Cha
         .bind(host: "127.0.0.1", port: 0).wait()
 }
 
+/// The request every load sends: a small Open Inference Protocol call, as a client of the model would make it.
+func inferenceRequest(port: Int) -> (HTTPRequestHead, ByteBuffer) {
+    let body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}"#)
+    var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v2/models/iris/infer")
+    head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+    head.headers.add(name: "Content-Type", value: "application/json")
+    head.headers.add(name: "Content-Length", value: String(body.readableBytes))
+    return (head, body)
+}
+
 // MARK: Load generator: closed loop, each connection sends its next request when the previous answer ended.
 
 struct LoadResult: Sendable {
@@ -108,12 +118,7 @@ final class LoadHandler: ChannelInboundHandler {
     private static let canaryMarker = Array(#""model_version":"v2""#.utf8)
 
     init(port: Int, deadline: NIODeadline, done: EventLoopPromise<LoadResult>) {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v2/models/iris/infer")
-        head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
-        head.headers.add(name: "Content-Type", value: "application/json")
-        body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}"#)
-        head.headers.add(name: "Content-Length", value: String(body.readableBytes))
-        self.head = head
+        (head, body) = inferenceRequest(port: port)
         self.deadline = deadline
         self.done = done
         result.latencies.reserveCapacity(200_000)
@@ -300,12 +305,7 @@ final class TurnHandler: ChannelInboundHandler {
     private var status: UInt = 0
 
     init(port: Int, index: Int, keeper: NIOLoopBound<TurnKeeper>) {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v2/models/iris/infer")
-        head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
-        head.headers.add(name: "Content-Type", value: "application/json")
-        body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}"#)
-        head.headers.add(name: "Content-Length", value: String(body.readableBytes))
-        self.head = head
+        (head, body) = inferenceRequest(port: port)
         self.index = index
         self.keeper = keeper
     }
