@@ -69,8 +69,6 @@ struct RequestHead {
     var targetStart: Int
     var targetEnd: Int
     var version: HTTPVersion
-    /// Where the field lines start (just past the request line).
-    var fieldsStart: Int
     var fields: [HeadField]
     var semantics: FieldSemantics
     var isHEAD: Bool
@@ -114,7 +112,6 @@ struct ResponseHead {
     /// The status code and reason phrase as sent (`200 OK`), copied into the client's head.
     var statusTextStart: Int
     var statusTextEnd: Int
-    var fieldsStart: Int
     var fields: [HeadField]
     var semantics: FieldSemantics
     var framing: BodyFraming
@@ -199,7 +196,7 @@ enum HTTPHeadParser {
         let keepAlive = version.minor == 1 ? !semantics.close : semantics.keepAlive && !semantics.close
         let isHEAD = HTTPBytes.equalsExactly(bytes, 0, methodEnd, "HEAD")
         return RequestHead(bytes: head, methodEnd: methodEnd, targetStart: targetStart, targetEnd: targetEnd,
-                           version: version, fieldsStart: lineEnd + 2, fields: fields, semantics: semantics,
+                           version: version, fields: fields, semantics: semantics,
                            isHEAD: isHEAD, framing: framing, keepAlive: keepAlive)
     }
 
@@ -252,7 +249,7 @@ enum HTTPHeadParser {
         var keepAlive = version.minor == 1 ? !semantics.close : semantics.keepAlive && !semantics.close
         if framing == .untilClose { keepAlive = false }
         return ResponseHead(bytes: head, version: version, status: status, statusTextStart: 9, statusTextEnd: lineEnd,
-                            fieldsStart: lineEnd + 2, fields: fields, semantics: semantics, framing: framing,
+                            fields: fields, semantics: semantics, framing: framing,
                             keepAlive: keepAlive)
     }
 
