@@ -19,9 +19,11 @@ final class LocalSerin: @unchecked Sendable {
     let reader: LedgerReader
 
     /// A fresh state directory each time, as on a new machine: what Serin knows comes from Git.
-    init(remote: DeploymentsRemote) async throws {
+    init(remote: DeploymentsRemote, router configuration: RouterConfiguration = RouterConfiguration(port: 0)) async throws {
         self.remote = remote
-        router = try await ModelRouter.start(host: "127.0.0.1", port: 0, logger: Quiet.logger)
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        router = try await ModelRouter.start(configuration, logger: Quiet.logger)
         let mirror = try await remote.mirror("serin")
         let archive = GitRevisionArchive(mirror: mirror, ledger: LedgerReader(mirror: mirror, logger: Quiet.logger), root: "deployments",
                                          logger: Quiet.logger)
@@ -74,7 +76,8 @@ final class LocalSerin: @unchecked Sendable {
     func lastEntry(_ key: DeploymentKey) async -> HistoryEntry? { try? await reader.history(of: key).last }
 }
 
-func e2eDocument(name: String = "iris", version: String, extraArgs: [String] = [], command: [String]? = nil) -> String {
+func e2eDocument(name: String = "iris", version: String, extraArgs: [String] = [], command: [String]? = nil,
+                 interval: String = "1s") -> String {
     let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}", "--name", "{{model.name}}",
                               "--version", "{{model.version}}"]
     return """
@@ -88,7 +91,7 @@ func e2eDocument(name: String = "iris", version: String, extraArgs: [String] = [
         args: [\(extraArgs.map { "\"\($0)\"" }.joined(separator: ", "))]
       rollout:
         steps: [50, 100]
-        interval: 1s
+        interval: \(interval)
         maxFailedChecks: 2
         minRequests: 5
         progressDeadline: 30s

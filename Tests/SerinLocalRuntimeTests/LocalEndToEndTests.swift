@@ -1,5 +1,6 @@
 import Foundation
 import SerinCore
+import SerinRouter
 import Testing
 import TestSupport
 
@@ -41,6 +42,27 @@ struct LocalEndToEndTests {
         }
         // Stopping Serin stopped every model server.
         for pid in pids { #expect(!processGroupExists(pid)) }
+    }
+
+    @Test func aVersionThatStopsAnsweringIsRolledBackThroughTheRoutersUpstreamTimeout() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
+        // A short upstream timeout stands in for the default minute, so that the test does not wait one per request.
+        let serin = try await LocalSerin(remote: remote, router: RouterConfiguration(port: 0, upstreamTimeout: .milliseconds(300)))
+        try await serin.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+
+            // v2 is ready but takes ten minutes over every inference: hung, as far as its clients can tell. Without the
+            // timeout its requests would stay in flight, counted by no gate.
+            try await remote.merge("deployments/iris.yaml",
+                                   e2eDocument(version: "2", extraArgs: ["--latency", "10m"], interval: "3s"), message: "iris v2")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v2" })
+            let failed = await serin.lastEntry(iris)?.message ?? ""
+            #expect(failed.hasPrefix("Gate successRate failed 2 checks in a row"), "\(failed)")
+            #expect((serin.router.traffic(for: iris)["2"]?.responses[504] ?? 0) > 0)
+            #expect(serin.router.routes.first?.stable?.version == "1")
+            #expect(serin.router.routes.first?.canary == nil)
+        }
     }
 
     @Test func aStableVersionWhoseStateDirectoryWasLostIsStartedAgainFromItsDesiredCommitInGit() async throws {
