@@ -7,11 +7,13 @@ import SerinCore
 import SerinRouter
 import Synchronization
 
-// SerinRouter against two references, measured in the same run on the same upstreams and printed as ratios:
+// SerinRouter against three references, measured in the same run on the same upstreams and printed as ratios:
 // - direct: the load generator calls an upstream itself, so the difference is what the router adds per request;
 // - nginx: Debian's nginx as a reverse proxy to the same two upstreams with the same weights (90/10, smooth
 //   weighted round-robin, keep-alive connections on both sides with no request limit, as the router keeps them),
-//   one worker per core, run as the current user on loopback ports from a temporary directory.
+//   one worker per core, run as the current user on loopback ports from a temporary directory;
+// - nio-pipe: the least any proxy on SwiftNIO can cost, each client connection paired with its own upstream
+//   connection and bytes copied both ways untouched (stable version only, nothing parsed, routed or counted).
 // Two loads: one request at a time, the targets taking turns request by request (latency without queueing:
 // p50/p99 overhead; taking turns per request puts a noisy neighbour's burst on every target alike), and
 // SERIN_BENCH_CONNECTIONS concurrent connections per target in blocks of SERIN_BENCH_SECONDS (throughput). Each
@@ -425,6 +427,63 @@ func interleavedLatency(ports: [Int], duration: Double, group: any EventLoopGrou
     }
 }
 
+// MARK: Reference: a byte pipe on NIO, each client connection paired with its own upstream connection and bytes
+// copied both ways untouched (no parsing, no routing, no metrics). Not a usable proxy; the floor any proxy built on
+// NIO's channels starts from, to tell NIO's cost per request from the router's own.
+
+final class PipeHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    var peer: (any Channel)?
+    private var pending: [ByteBuffer] = []
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func attach(_ peer: any Channel) {
+        self.peer = peer
+        for buffer in pending { peer.write(buffer, promise: nil) }
+        if !pending.isEmpty { peer.flush() }
+        pending = []
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        guard let peer else { return pending.append(buffer) }
+        peer.write(buffer, promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) { peer?.flush() }
+
+    func channelInactive(context: ChannelHandlerContext) { peer?.close(promise: nil) }
+}
+
+func startPipe(upstreamPort: Int, group: any EventLoopGroup) throws -> any Channel {
+    try ServerBootstrap(group: group)
+        .serverChannelOption(.backlog, value: 1024)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { client in
+            let clientHandler = PipeHandler()
+            return client.eventLoop.makeCompletedFuture {
+                try client.pipeline.syncOperations.addHandler(clientHandler)
+            }.flatMap {
+                ClientBootstrap(group: client.eventLoop)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelInitializer { upstream in
+                        upstream.eventLoop.makeCompletedFuture {
+                            let upstreamHandler = PipeHandler()
+                            upstreamHandler.peer = client
+                            try upstream.pipeline.syncOperations.addHandler(upstreamHandler)
+                        }
+                    }
+                    .connect(host: "127.0.0.1", port: upstreamPort)
+                    .map { upstream in clientHandler.attach(upstream) }
+            }
+        }
+        .bind(host: "127.0.0.1", port: 0).wait()
+}
+
 // MARK: nginx with the same upstreams and weights.
 
 func startNginx(port: Int, upstreams: [Int], in directory: URL) throws -> Process {
@@ -528,6 +587,9 @@ try router.setRoutes([
                stable: Upstream(version: "v1", port: stablePort), canary: Upstream(version: "v2", port: canaryPort),
                canaryWeight: 10),
 ])
+let pipeGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+let pipe = try startPipe(upstreamPort: stablePort, group: pipeGroup)
+guard let pipePort = pipe.localAddress?.port else { fail("no pipe port") }
 let nginxPort = try freePort(group: loadGroup)
 let nginx = try startNginx(port: nginxPort, upstreams: [stablePort, canaryPort], in: scratch)
 defer {
@@ -544,6 +606,7 @@ func cpuTime(proxy target: String) async throws -> CPUTime {
     switch target {
     case "router": time.proxy = try await runtime(of: routerGroup)
     case "nginx": time.proxy = nginxWorkers.map { runtime(schedstat: "/proc/\($0)/schedstat") }.reduce(0, +)
+    case "nio-pipe": time.proxy = try await runtime(of: pipeGroup)
     default: break
     }
     return time
@@ -551,7 +614,8 @@ func cpuTime(proxy target: String) async throws -> CPUTime {
 
 // SERIN_BENCH_ONLY=router (say) loads one target alone, for profiling; the report then compares nothing.
 let only = ProcessInfo.processInfo.environment["SERIN_BENCH_ONLY"]
-let targets: [(name: String, port: Int)] = [("direct", stablePort), ("router", router.port), ("nginx", nginxPort)]
+let targets: [(name: String, port: Int)] = [("direct", stablePort), ("router", router.port), ("nginx", nginxPort),
+                                            ("nio-pipe", pipePort)]
     .filter { only == nil || $0.name == only }
 print("router benchmark: \(rounds) rounds of \(seconds) s per target and load; \(System.coreCount) cores; "
     + "upstreams 90/10 on 127.0.0.1:\(stablePort) and :\(canaryPort); nginx \(nginxPort), router \(router.port)\n")
@@ -629,10 +693,20 @@ print("nginx adds \(String(format: "%.3f", nginxP50 - directP50)) ms at p50 and 
     + "\(String(format: "%.3f", nginxP99 - directP99)) ms at p99, for reference")
 print("router throughput is \(String(format: "%.2f", routerThroughput / nginxThroughput))x nginx's "
     + "(target: at least 1x): \(routerThroughput >= nginxThroughput ? "met" : "NOT MET")")
+// What NIO itself costs: a byte pipe that parses, routes and counts nothing. Its gap to nginx is NIO's; the
+// router's gap to it is the router's own work per request.
+if let pipeRuns = concurrent["nio-pipe"], let routerRuns = concurrent["router"], concurrent["nginx"] != nil {
+    let pipeCPU = median(pipeRuns.map(\.cpu.proxy)), routerCPU = median(routerRuns.map(\.cpu.proxy))
+    print("NIO byte pipe (no parsing, routing or metrics): \(String(format: "%.1f", pipeCPU)) µs CPU per request, "
+        + "throughput \(String(format: "%.2f", figure(concurrent, "nio-pipe", \.throughput) / nginxThroughput))x nginx's; "
+        + "the router's own work costs \(String(format: "%.1f", routerCPU - pipeCPU)) µs over it")
+}
 
 try await router.stop()
 try await stable.close().get()
 try await canary.close().get()
 try await upstreamGroup.shutdownGracefully()
+try await pipe.close().get()
 try await routerGroup.shutdownGracefully()
+try await pipeGroup.shutdownGracefully()
 try await loadGroup.shutdownGracefully()
