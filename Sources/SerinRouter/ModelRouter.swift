@@ -13,7 +13,10 @@ import Synchronization
 ///   go to that model's upstreams, the path unchanged. `X-Serin-Version: <version>` pins a routed version, even
 ///   one with weight 0. Answers carry `X-Serin-Version` naming the version that served them.
 /// - Router's own answers: 404 with JSON `{"error": …}` for an unknown model or an unrouted pinned version, 503
-///   when the model has no upstream, 502 when the upstream cannot be reached or fails before answering.
+///   when the model has no upstream, 502 when the upstream cannot be reached or fails before answering, 504 when it
+///   sends nothing for `upstreamTimeout`; 400, 431 or 505 for a request that is not HTTP/1.1 as `HTTPHeadParser`
+///   reads it.
+/// - Idle client connections close after `clientIdleTimeout`.
 /// - Weights are exact: smooth weighted round-robin gives a 10% canary 10 of every 100 requests.
 /// - `GET /metrics` serves `serin_router_requests_total` and `serin_router_request_duration_seconds` in
 ///   Prometheus's text format; `traffic(for:)` gives the same numbers to gates directly.
