@@ -326,8 +326,12 @@ public actor LocalRuntime: ModelRuntime {
         var table: [LocalRoute] = []
         for (key, split) in routes.sorted(by: { $0.key < $1.key }) {
             let revisions = processes[key] ?? [:]
+            // Only a server that answers its readiness probe is routed, as a Kubernetes Service lists only ready pods:
+            // until then (starting, or restarting after a crash) its share goes to the other version, or the model
+            // answers 503 when neither is ready, rather than 502 from a port nothing listens on.
             func upstream(_ revision: ServingRevision?) -> LocalUpstream? {
-                guard let revision, let process = revisions[revision.digest], let port = process.port else { return nil }
+                guard let revision, let process = revisions[revision.digest], process.ready, let port = process.port
+                else { return nil }
                 return LocalUpstream(version: revision.version, port: port)
             }
             let modelName = (split.stable ?? split.canary).flatMap { revisions[$0.digest]?.deployment.spec.model.name } ?? key.name
@@ -338,6 +342,11 @@ public actor LocalRuntime: ModelRuntime {
         let previous = publishedRoutes ?? []
         publishedRoutes = table
         await router.route(table)
+        // The router is called off this actor, so a publish that started while this one was suspended may have reached
+        // the router first, leaving it on this older table: send the latest again, so the router ends on it.
+        if let latest = publishedRoutes, latest != table {
+            await router.route(latest)
+        }
         for route in table where !previous.contains(route) {
             let backends = [route.stable.map { "\($0.version)@\($0.port)" }, route.canary.map { "\($0.version)@\($0.port) \(route.canaryWeight)%" }]
                 .compactMap { $0 }.joined(separator: ", ")

@@ -78,3 +78,19 @@ func supervising(_ runtime: LocalRuntime, _ body: () async throws -> Void) async
         group.cancelAll()
     }
 }
+
+/// A router that takes its first table slowly (as a call off the runtime's actor can be overtaken) and every later
+/// one at once: the order in which the runtime's publishes reach it is then the reverse of the order they were made.
+actor FirstCallDelayedRouter: LocalTrafficRouting {
+    private(set) var applied: [[LocalRoute]] = []
+    private var calls = 0
+
+    func route(_ routes: [LocalRoute]) async {
+        calls += 1
+        if calls == 1 { try? await Task.sleep(for: .milliseconds(300)) }
+        applied.append(routes)
+    }
+
+    func drain(_ key: DeploymentKey, version: String, timeout: Duration) {}
+    var current: [LocalRoute] { applied.last ?? [] }
+}

@@ -36,6 +36,49 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func aServerIsRoutedOnlyOnceItsReadinessPathAnswers() async throws {
+        let state = StateDirectory()
+        let router = RecordingRouter()
+        let runtime = runtime(state, router: router)
+        // Listening at once, but not ready for two seconds: the router is not to send it anything before then.
+        let deployment = localDeployment(command: [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}",
+                                                   "--name", "{{model.name}}", "--ready-after", "2s"])
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
+                                      key: key, desired: deployment)
+            #expect(await eventually { await router.current.first != nil })
+            #expect(await router.current.first?.stable == nil)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            #expect(await eventually { await router.current.first?.stable?.version == "1" })
+            // Every table published before the server was ready routed nothing to it.
+            let tables = await router.tables
+            let firstRouted = try #require(tables.firstIndex { $0.first?.stable != nil })
+            #expect(tables[..<firstRouted].allSatisfy { $0.first?.stable == nil })
+        }
+    }
+
+    @Test func theRouterEndsOnTheLatestRoutesWhenAnEarlierPublishReachesItLast() async throws {
+        let state = StateDirectory()
+        let router = FirstCallDelayedRouter()
+        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5),
+                                                        probeInterval: .milliseconds(100)),
+                                   router: router, logger: Quiet.logger)
+        let stable = localDeployment(version: "1"), canary = localDeployment(version: "2")
+        // Two route changes in a row; the first reaches the router after the second.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await runtime.perform([.route(TrafficSplit(stable: stable.revision, canary: canary.revision, canaryWeight: 10))],
+                                           key: key, desired: canary)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+            group.addTask {
+                try? await runtime.perform([.route(TrafficSplit(stable: stable.revision, canary: canary.revision, canaryWeight: 20))],
+                                           key: key, desired: canary)
+            }
+        }
+        #expect(await router.current.first?.canaryWeight == 20)
+    }
+
     @Test func scalingToZeroStopsTheProcessAndKeepsItsSpecForARollback() async throws {
         let state = StateDirectory()
         let runtime = runtime(state, router: RecordingRouter())
