@@ -85,6 +85,8 @@ public actor LocalRuntime: ModelRuntime {
         var child: ChildProcess?
         var port: Int?
         var ready = false
+        /// Readiness probes failed in a row since the last that passed.
+        var failedProbes = 0
         var exits: [ContinuousClock.Instant] = []
         var restartAt: ContinuousClock.Instant?
         var failure: String?
@@ -217,8 +219,17 @@ public actor LocalRuntime: ModelRuntime {
             for await result in group { results.append(result) }
             return results
         }
-        for (key, digest, ready) in results {
-            guard var process = processes[key]?[digest], process.child != nil, process.ready != ready else { continue }
+        for (key, digest, passed) in results {
+            guard var process = processes[key]?[digest], process.child != nil else { continue }
+            process.failedProbes = passed ? 0 : process.failedProbes + 1
+            // A ready server is taken out of traffic after three failed probes in a row (Kubernetes' default
+            // failureThreshold), not one: a probe can time out on a server busy with a long inference. A server that
+            // exits is taken out at once, above.
+            let ready = passed || (process.ready && process.failedProbes < Self.probeFailureThreshold)
+            guard process.ready != ready else {
+                processes[key]?[digest] = process
+                continue
+            }
             process.ready = ready
             if ready { process.lastExit = nil }
             processes[key]?[digest] = process
@@ -229,6 +240,8 @@ public actor LocalRuntime: ModelRuntime {
         // A restarted server listens on a new port.
         await publishRoutes()
     }
+
+    private static let probeFailureThreshold = 3
 
     private static func probe(port: Int, path: String) async -> Bool {
         let request = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)",
