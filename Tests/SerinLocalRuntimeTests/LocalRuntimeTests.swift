@@ -57,6 +57,42 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func aReadyServerThatMissesTwoProbesStaysRouted() async throws {
+        let state = StateDirectory()
+        let router = RecordingRouter()
+        let runtime = runtime(state, router: router)
+        // A server whose readiness path fails its 5th and 6th probes only: two misses in a row, under the threshold.
+        let server = """
+            import http.server, sys
+            count = 0
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    global count
+                    count += 1
+                    self.send_response(503 if count in (5, 6) else 200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                def log_message(self, *args):
+                    pass
+            http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+            """
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("serin-probe-\(UUID().uuidString).py")
+        try server.write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let deployment = localDeployment(command: ["python3", script.path, "{{port}}"])
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
+                                      key: key, desired: deployment)
+            #expect(await eventually { await router.current.first?.stable != nil })
+            // Probes run every 100 ms: well past the 6th.
+            try await Task.sleep(for: .seconds(2))
+            let tables = await router.tables
+            let firstRouted = try #require(tables.firstIndex { $0.first?.stable != nil })
+            #expect(tables[firstRouted...].allSatisfy { $0.first?.stable != nil }, "\(tables)")
+            #expect(await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true)
+        }
+    }
+
     @Test func theRouterEndsOnTheLatestRoutesWhenAnEarlierPublishReachesItLast() async throws {
         let state = StateDirectory()
         let router = FirstCallDelayedRouter()
