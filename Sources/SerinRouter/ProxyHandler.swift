@@ -130,20 +130,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         let connection = exchange.connection
         exchange.connection = nil
         connection?.handler.close()
-        guard exchange.responseStatus == nil else {
-            // Part of the answer went out: the client can only learn of the failure from the connection closing.
-            writePendingClientHead()
-            finish(exchange, code: 504)
-            closing = true
-            context?.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { [context] _ in
-                context?.close(promise: nil)
-            }
-            return
-        }
-        finish(exchange, code: 504)
-        write(.upstreamTimedOut(exchange.target, modelName: exchange.modelName, timeout: timeout),
-              version: exchange.clientVersion, isHEAD: exchange.isHEAD, keepAlive: exchange.clientKeepAlive)
-        if exchange.clientKeepAlive { process() }
+        end(exchange, failedWith: 504,
+            answer: .upstreamTimedOut(exchange.target, modelName: exchange.modelName, timeout: timeout))
     }
 
     // MARK: Client side
@@ -440,20 +428,26 @@ final class ProxyHandler: ChannelDuplexHandler {
         core.logger.info("router upstream failed",
                          metadata: ["model": "\(exchange.modelName)", "version": "\(exchange.target.version)",
                                     "upstream": "\(exchange.target.address)", "reason": "\(reason)"])
-        guard exchange.responseStatus == nil else {
-            // Part of the answer went out: the client can only learn of the failure from the connection closing.
-            finish(exchange, code: 502)
-            closing = true
-            context?.close(promise: nil)
-            return
-        }
         if !exchange.requestEnded {
             // The rest of the body will not be read; the connection cannot carry another request after it.
             exchange.clientKeepAlive = false
         }
-        finish(exchange, code: 502)
-        write(.upstreamUnreachable(exchange.target, modelName: exchange.modelName, reason: reason),
-              version: exchange.clientVersion, isHEAD: exchange.isHEAD, keepAlive: exchange.clientKeepAlive)
+        end(exchange, failedWith: 502,
+            answer: .upstreamUnreachable(exchange.target, modelName: exchange.modelName, reason: reason))
+    }
+
+    /// Ends an exchange its upstream failed, counted as `code`. The client gets `answer` when no part of the
+    /// upstream's answer went out; otherwise it can only learn of the failure from its connection closing, after
+    /// what was written.
+    private func end(_ exchange: Exchange, failedWith code: Int, answer: @autoclosure () -> LocalAnswer) {
+        guard exchange.responseStatus == nil else {
+            writePendingClientHead()
+            finish(exchange, code: code)
+            endResponse(keepAlive: false)
+            return
+        }
+        finish(exchange, code: code)
+        write(answer(), version: exchange.clientVersion, isHEAD: exchange.isHEAD, keepAlive: exchange.clientKeepAlive)
         if exchange.clientKeepAlive { process() }
     }
 
