@@ -30,17 +30,16 @@ enum ForwardedHeaders {
             out.writeStaticString(" HTTP/1.1\r\nHost: ")
             out.writeString(hostHeader)
             out.writeStaticString("\r\n")
-            for field in head.fields {
+            copyFieldLines(bytes, head.fields, into: &out) { field in
                 switch field.kind {
                 case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .expect, .serinVersion, .host,
                      .forwardedFor, .via:
-                    continue
+                    return false
                 case .other:
-                    if !listed.isEmpty, isListed(bytes, field, listed) { continue }
+                    return listed.isEmpty || !isListed(bytes, field, listed)
                 case .contentLength, .transferEncoding:
-                    break
+                    return true
                 }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.lineEnd]))
             }
             if let host = head.semantics.host {
                 out.writeStaticString("X-Forwarded-Host: ")
@@ -49,7 +48,9 @@ enum ForwardedHeaders {
             }
             let forwardedFor = joined(bytes, head.fields, .forwardedFor, into: &out, name: "X-Forwarded-For: ")
             if let clientAddress {
-                out.writeString(forwardedFor ? ", \(clientAddress)\r\n" : "X-Forwarded-For: \(clientAddress)\r\n")
+                out.writeStaticString(forwardedFor ? ", " : "X-Forwarded-For: ")
+                out.writeString(clientAddress)
+                out.writeStaticString("\r\n")
             } else if forwardedFor {
                 out.writeStaticString("\r\n")
             }
@@ -72,18 +73,17 @@ enum ForwardedHeaders {
             out.writeStaticString(clientVersion.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.statusTextStart..<head.statusTextEnd]))
             out.writeStaticString("\r\n")
-            for field in head.fields {
+            copyFieldLines(bytes, head.fields, into: &out) { field in
                 switch field.kind {
                 case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .serinVersion, .via:
-                    continue
+                    return false
                 case .transferEncoding:
-                    if dechunked { continue }
+                    return !dechunked
                 case .other:
-                    if !listed.isEmpty, isListed(bytes, field, listed) { continue }
+                    return listed.isEmpty || !isListed(bytes, field, listed)
                 case .contentLength, .host, .expect, .forwardedFor:
-                    break
+                    return true
                 }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.lineEnd]))
             }
             let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
             out.writeStaticString(via ? ", " : "Via: ")
@@ -103,6 +103,22 @@ enum ForwardedHeaders {
         } else if clientVersion.minor == 0 {
             out.writeStaticString("Connection: keep-alive\r\n")
         }
+    }
+
+    /// Copies the field lines `passes` lets through, each run of adjacent lines in one write.
+    @inline(__always)
+    private static func copyFieldLines(_ bytes: UnsafeRawBufferPointer, _ fields: [HeadField], into out: inout ByteBuffer,
+                                       where passes: (HeadField) -> Bool)
+    {
+        var runStart = 0, runEnd = 0
+        for field in fields where passes(field) {
+            if field.lineStart != runEnd {
+                if runEnd > runStart { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<runEnd])) }
+                runStart = field.lineStart
+            }
+            runEnd = field.lineEnd
+        }
+        if runEnd > runStart { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<runEnd])) }
     }
 
     /// `1.1 serin`.

@@ -66,8 +66,27 @@ public struct ModelRoute: Sendable, Hashable {
 /// Where an upstream listens. Pooled connections are kept per address, so two versions served by the same process
 /// share connections.
 struct UpstreamAddress: Hashable, Sendable, CustomStringConvertible {
-    var host: String
-    var port: Int
+    let host: String
+    let port: Int
+    /// Worked out once: the pool looks an address up twice per request, and hashing the host each time would cost
+    /// more than the rest of the look-up.
+    private let hashKey: Int
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+        var key = port
+        for byte in host.utf8 { key = key &* 31 &+ Int(byte) }
+        self.hashKey = key
+    }
+
+    static func == (lhs: UpstreamAddress, rhs: UpstreamAddress) -> Bool {
+        lhs.port == rhs.port && lhs.host == rhs.host
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hashKey)
+    }
 
     /// `127.0.0.1:9001`, `[::1]:9001`: also the `Host` header sent upstream.
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

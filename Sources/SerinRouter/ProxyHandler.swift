@@ -21,15 +21,17 @@ private final class Exchange {
     var upstreamKeepsAlive = true
     var attempts = 0
     /// When the upstream last gave a sign of life: the request's last byte going out, or a read of its answer.
-    var upstreamActivity = NIODeadline.now()
+    var upstreamActivity: NIODeadline
 
-    init(head: RequestHead, upstreamHead: ByteBuffer, target: UpstreamTarget, modelName: String) {
+    /// `start` is when the client's bytes holding the head were read.
+    init(head: RequestHead, upstreamHead: ByteBuffer, target: UpstreamTarget, modelName: String, start: NIODeadline) {
         self.clientVersion = head.version
         self.isHEAD = head.isHEAD
         self.upstreamHead = upstreamHead
         self.target = target
         self.modelName = modelName
-        self.start = .now()
+        self.start = start
+        self.upstreamActivity = start
         self.clientKeepAlive = head.keepAlive
         self.requestEnded = head.framing == .none
     }
@@ -55,6 +57,9 @@ final class ProxyHandler: ChannelDuplexHandler {
     private let sweep: ConnectionSweep
     /// Since when the connection has waited for a request: its opening, or the end of its last answer.
     private var idleSince = NIODeadline.now()
+    /// When the client's bytes being taken apart were read: one clock read per read serves every timestamp taken
+    /// while handling them.
+    private var readTime = NIODeadline.now()
     private var context: ChannelHandlerContext?
     /// Client bytes not yet taken apart: the rest of a head, or requests pipelined behind the current one.
     private var inbound = ByteBuffer()
@@ -138,6 +143,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
+        readTime = .now()
         var buffer = unwrapInboundIn(data)
         if inbound.readableBytes == 0 {
             inbound = buffer
@@ -190,15 +196,17 @@ final class ProxyHandler: ChannelDuplexHandler {
             }
             headSearchFrom = 0
             guard let bytes = inbound.readSlice(length: length) else { return }
+            // Moved out and back, so that the parser finds the storage uniquely held once the last head is gone.
+            var fields = fieldStorage
+            fieldStorage = []
             let head: RequestHead
             do {
-                head = try HTTPHeadParser.request(bytes, fields: fieldStorage)
+                head = try HTTPHeadParser.request(bytes, fields: &fields)
             } catch {
                 return refuse(error)
             }
-            fieldStorage = []
             receive(head)
-            fieldStorage = head.fields
+            fieldStorage = fields
         }
     }
 
@@ -231,7 +239,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             if part.readableBytes > 0 { forward(part, of: exchange) }
             if scan.ended {
                 exchange.requestEnded = true
-                exchange.upstreamActivity = .now()
+                exchange.upstreamActivity = readTime
             }
         }
         if inbound.readableBytes == 0 { inbound = ByteBuffer() }
@@ -302,10 +310,10 @@ final class ProxyHandler: ChannelDuplexHandler {
             case .versionNotRouted(let entry, let version):
                 answerLocally(.versionNotRouted(entry, version: version), to: head)
             case .noUpstream(let entry):
-                let start = NIODeadline.now()
+                let start = readTime
                 answerLocally(.noUpstream(entry), to: head)
                 core.recorder.counters(for: VersionKey(key: entry.route.key, version: ""))
-                    .finish(code: 503, seconds: Self.seconds(since: start), begun: false)
+                    .finish(code: 503, seconds: Self.seconds(from: start, to: .now()), begun: false)
             case .forward(let target, let entry):
                 start(head, to: target, modelName: entry.route.modelName)
             }
@@ -335,7 +343,8 @@ final class ProxyHandler: ChannelDuplexHandler {
             bodyEmbedded = true
         }
         upstreamHeadStorage = upstreamHead
-        let exchange = Exchange(head: head, upstreamHead: upstreamHead, target: target, modelName: modelName)
+        let exchange = Exchange(head: head, upstreamHead: upstreamHead, target: target, modelName: modelName,
+                                start: readTime)
         if quiescing { exchange.clientKeepAlive = false }
         self.exchange = exchange
         if bodyEmbedded {
@@ -355,7 +364,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// write.
     private func connect(_ exchange: Exchange, duringClientRead: Bool) {
         exchange.attempts += 1
-        if let connection = pool.lease(exchange.target.address) {
+        if let connection = pool.lease(exchange.target.address, at: duringClientRead ? readTime : .now()) {
             attach(connection, to: exchange)
             if duringClientRead {
                 upstreamNeedsFlush = true
@@ -448,20 +457,23 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         finish(exchange, code: code)
         write(answer(), version: exchange.clientVersion, isHEAD: exchange.isHEAD, keepAlive: exchange.clientKeepAlive)
-        if exchange.clientKeepAlive { process() }
+        if exchange.clientKeepAlive {
+            readTime = .now()
+            process()
+        }
     }
 
-    /// Records the request and lets go of the upstream connection: back to the pool when the upstream keeps it
-    /// and both messages ended cleanly on it, closed otherwise.
-    private func finish(_ exchange: Exchange, code: Int) {
+    /// Records the request as ended `now` and lets go of the upstream connection: back to the pool when the
+    /// upstream keeps it and both messages ended cleanly on it, closed otherwise.
+    private func finish(_ exchange: Exchange, code: Int, now: NIODeadline = .now()) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
         pendingClientHead = nil
-        exchange.target.counters.finish(code: code, seconds: Self.seconds(since: exchange.start))
+        exchange.target.counters.finish(code: code, seconds: Self.seconds(from: exchange.start, to: now))
         if let connection = exchange.connection {
             exchange.connection = nil
             if exchange.responseStatus != nil, exchange.upstreamKeepsAlive, exchange.requestEnded {
-                pool.release(connection)
+                pool.release(connection, at: now)
             } else {
                 connection.handler.close()
             }
@@ -509,9 +521,9 @@ final class ProxyHandler: ChannelDuplexHandler {
         endResponse(keepAlive: keepAlive)
     }
 
-    /// Flushes the end of an answer; closes the client connection afterwards unless it is kept alive, else goes
-    /// on with what the client pipelined.
-    private func endResponse(keepAlive: Bool) {
+    /// Flushes the end of an answer, written `now`; closes the client connection afterwards unless it is kept
+    /// alive, else goes on with what the client pipelined.
+    private func endResponse(keepAlive: Bool, now: NIODeadline = .now()) {
         guard let context else { return }
         clientNeedsFlush = false
         guard keepAlive else {
@@ -523,15 +535,15 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         context.flush()
-        idleSince = .now()
+        idleSince = now
         if quiescing, exchange == nil, requestBody == nil {
             closing = true
             context.close(promise: nil)
         }
     }
 
-    private static func seconds(since start: NIODeadline) -> Double {
-        Double((NIODeadline.now() - start).nanoseconds) / 1e9
+    private static func seconds(from start: NIODeadline, to end: NIODeadline) -> Double {
+        Double((end - start).nanoseconds) / 1e9
     }
 }
 
@@ -540,10 +552,10 @@ final class ProxyHandler: ChannelDuplexHandler {
 extension ProxyHandler: UpstreamExchange {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
-    func upstreamResponseHead(_ head: ResponseHead) -> Bool {
+    func upstreamResponseHead(_ head: ResponseHead, at now: NIODeadline) -> Bool {
         guard let exchange, let context else { return false }
         exchange.responseStatus = head.status
-        exchange.upstreamActivity = .now()
+        exchange.upstreamActivity = now
         exchange.upstreamKeepsAlive = head.keepAlive
         if !exchange.requestEnded {
             // The upstream answers before the whole request arrived (413, say): the rest of the body will not be
@@ -575,9 +587,9 @@ extension ProxyHandler: UpstreamExchange {
         return dechunk
     }
 
-    func upstreamResponseBody(_ body: ByteBuffer) {
+    func upstreamResponseBody(_ body: ByteBuffer, at now: NIODeadline) {
         guard let exchange, exchange.responseStatus != nil, let context else { return }
-        exchange.upstreamActivity = .now()
+        exchange.upstreamActivity = now
         clientNeedsFlush = true
         if var head = pendingClientHead {
             pendingClientHead = nil
@@ -600,15 +612,18 @@ extension ProxyHandler: UpstreamExchange {
         context?.write(wrapOutboundOut(head), promise: nil)
     }
 
-    func upstreamResponseEnd(reusable: Bool) {
+    func upstreamResponseEnd(reusable: Bool, at now: NIODeadline) {
         guard let exchange, let status = exchange.responseStatus else { return }
         if !reusable { exchange.upstreamKeepsAlive = false }
         writePendingClientHead()
         let keepAlive = exchange.clientKeepAlive
-        finish(exchange, code: status)
-        endResponse(keepAlive: keepAlive)
-        // What the client pipelined behind this request goes next.
-        if keepAlive { process() }
+        finish(exchange, code: status, now: now)
+        endResponse(keepAlive: keepAlive, now: now)
+        // What the client pipelined behind this request goes next, as if read now.
+        if keepAlive {
+            readTime = now
+            process()
+        }
     }
 
     func upstreamReadComplete() {

@@ -5,13 +5,13 @@ import NIOPosix
 /// also the client connection's: the router connects to upstreams from the client's loop, so both ends of an
 /// exchange meet without locks or hops.
 protocol UpstreamExchange: AnyObject {
-    /// The answer's head (interim 1xx answers are skipped). Returns whether the body should come without its
-    /// chunked framing (for an HTTP/1.0 client).
-    func upstreamResponseHead(_ head: ResponseHead) -> Bool
+    /// The answer's head (interim 1xx answers are skipped), read `now`. Returns whether the body should come
+    /// without its chunked framing (for an HTTP/1.0 client).
+    func upstreamResponseHead(_ head: ResponseHead, at now: NIODeadline) -> Bool
     /// The next bytes of the answer's body, as the upstream framed them (or their content, when dechunked).
-    func upstreamResponseBody(_ body: ByteBuffer)
+    func upstreamResponseBody(_ body: ByteBuffer, at now: NIODeadline)
     /// The answer ended; `reusable` says whether the connection can carry another request.
-    func upstreamResponseEnd(reusable: Bool)
+    func upstreamResponseEnd(reusable: Bool, at now: NIODeadline)
     /// The end of one batch of reads: time to flush what was written to the client.
     func upstreamReadComplete()
     /// The upstream's socket buffer has room again (or has filled up).
@@ -31,10 +31,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// The exchange using the connection; nil while it idles in the pool.
-    weak var exchange: (any UpstreamExchange)?
+    /// The exchange using the connection; nil while it idles in the pool. Held strongly and cleared whenever the
+    /// connection goes back to the pool or closes: a weak reference would give every client handler a side table,
+    /// making each of the many retains and releases NIO does on it per request take the slow path.
+    var exchange: (any UpstreamExchange)?
     /// Called once when the connection closes, so the pool forgets it.
-    var onClose: (() -> Void)?
+    var onClose: ((UpstreamConnectionHandler) -> Void)?
     private var context: ChannelHandlerContext?
     private var readPending = false
     private var isClosed = false
@@ -72,6 +74,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
+        // One clock read per read, for every timestamp the exchange takes while handling these bytes.
+        let now = NIODeadline.now()
         var buffer = unwrapInboundIn(data)
         if body == nil {
             if var partial = partialHead {
@@ -91,12 +95,16 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                 }
                 headSearchFrom = 0
                 guard let bytes = buffer.readSlice(length: length) else { return }
+                // Moved out and back, so that the parser finds the storage uniquely held once the last head is gone.
+                var fields = fieldStorage
+                fieldStorage = []
                 let head: ResponseHead
                 do {
-                    head = try HTTPHeadParser.response(bytes, toHEAD: requestIsHEAD, fields: fieldStorage)
+                    head = try HTTPHeadParser.response(bytes, toHEAD: requestIsHEAD, fields: &fields)
                 } catch {
                     return fail("the answer is not valid HTTP/1.1: \(error.reason)")
                 }
+                fieldStorage = fields
                 if head.status < 200 {
                     // Interim answers (100 Continue, 103 Early Hints) are the upstream's business with the router:
                     // the router gave the client its own 100 Continue already. 101 would switch protocols, which the
@@ -104,17 +112,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                     if head.status == 101 { return fail("the upstream switched protocols, which the router does not ask for") }
                     continue
                 }
-                fieldStorage = []
-                dechunk = exchange.upstreamResponseHead(head) && head.framing == .chunked
-                fieldStorage = head.fields
+                dechunk = exchange.upstreamResponseHead(head, at: now) && head.framing == .chunked
                 body = MessageBody(head.framing)
                 guard self.exchange === exchange else { return }
             }
         }
-        deliverBody(&buffer, to: exchange)
+        deliverBody(&buffer, to: exchange, at: now)
     }
 
-    private func deliverBody(_ buffer: inout ByteBuffer, to exchange: any UpstreamExchange) {
+    private func deliverBody(_ buffer: inout ByteBuffer, to exchange: any UpstreamExchange, at now: NIODeadline) {
         guard var scanner = body else { return }
         let result: Result<MessageBody.Scan, MessageBody.FramingError>
         var content: [Range<Int>] = []
@@ -136,17 +142,17 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         if dechunk {
             for range in content {
                 if let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count) {
-                    exchange.upstreamResponseBody(slice)
+                    exchange.upstreamResponseBody(slice, at: now)
                 }
             }
             buffer.moveReaderIndex(forwardBy: scan.consumed)
         } else if scan.consumed > 0, let slice = buffer.readSlice(length: scan.consumed) {
-            exchange.upstreamResponseBody(slice)
+            exchange.upstreamResponseBody(slice, at: now)
         }
         guard scan.ended else { return }
         body = nil
         // Bytes past the answer's end belong to no request: the connection cannot be trusted with another.
-        exchange.upstreamResponseEnd(reusable: buffer.readableBytes == 0)
+        exchange.upstreamResponseEnd(reusable: buffer.readableBytes == 0, at: now)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -165,12 +171,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             if let body, body.endsAtClose {
                 // An answer without a length ends with the connection.
                 self.body = nil
-                exchange.upstreamResponseEnd(reusable: false)
+                exchange.upstreamResponseEnd(reusable: false, at: .now())
             } else {
                 exchange.upstreamFailed(nil)
             }
         }
-        onClose?()
+        onClose?(self)
         onClose = nil
     }
 

@@ -42,10 +42,10 @@ final class UpstreamConnectionPool {
         self.maximumIdlePerUpstream = configuration.maximumIdleConnectionsPerUpstream
     }
 
-    /// An idle connection to `address`, most recently used first (the likeliest still open), or nil.
-    func lease(_ address: UpstreamAddress) -> UpstreamConnection? {
+    /// An idle connection to `address`, most recently used first (the likeliest still open), or nil; `now` is the
+    /// time to judge how long connections idled.
+    func lease(_ address: UpstreamAddress, at now: NIODeadline) -> UpstreamConnection? {
         guard !isClosed else { return nil }
-        let now = NIODeadline.now()
         while let connection = idle[address]?.popLast() {
             if connection.handler.isActive && now - connection.idleSince < idleTimeout {
                 return connection
@@ -55,8 +55,8 @@ final class UpstreamConnectionPool {
         return nil
     }
 
-    /// Takes back a connection whose exchange ended cleanly; closes it when the pool is full or closed.
-    func release(_ connection: UpstreamConnection) {
+    /// Takes back a connection whose exchange ended cleanly `now`; closes it when the pool is full or closed.
+    func release(_ connection: UpstreamConnection, at now: NIODeadline = .now()) {
         connection.handler.exchange = nil
         guard !isClosed, connection.handler.isActive, idle[connection.address, default: []].count < maximumIdlePerUpstream
         else {
@@ -64,7 +64,7 @@ final class UpstreamConnectionPool {
             return
         }
         connection.requestsCarried += 1
-        connection.idleSince = .now()
+        connection.idleSince = now
         idle[connection.address, default: []].append(connection)
         // Idle connections are read from, so an upstream closing one is noticed at once.
         connection.handler.resumeReading()
@@ -89,9 +89,10 @@ final class UpstreamConnectionPool {
                 Result {
                     let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
                     let connection = UpstreamConnection(address: address, channel: channel, handler: handler)
-                    handler.onClose = { [weak self, weak connection] in
-                        guard let self, let connection else { return }
-                        self.forget(connection)
+                    // Weak to the pool only: a weak reference to the connection would give it a side table, and it is
+                    // retained and released several times per request.
+                    handler.onClose = { [weak self] handler in
+                        self?.forget(address: address, handler: handler)
                     }
                     return connection
                 }
@@ -119,11 +120,11 @@ final class UpstreamConnectionPool {
 
     var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
 
-    private func forget(_ connection: UpstreamConnection) {
-        guard var connections = idle[connection.address],
-              let index = connections.firstIndex(where: { $0 === connection }) else { return }
+    private func forget(address: UpstreamAddress, handler: UpstreamConnectionHandler) {
+        guard var connections = idle[address],
+              let index = connections.firstIndex(where: { $0.handler === handler }) else { return }
         connections.remove(at: index)
-        idle[connection.address] = connections.isEmpty ? nil : connections
+        idle[address] = connections.isEmpty ? nil : connections
     }
 
     /// Closes connections idle past the timeout, checking every quarter of it while any connection idles.

@@ -24,6 +24,7 @@ import Synchronization
 let rounds = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ROUNDS"] ?? "") ?? 3
 let seconds = Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SECONDS"] ?? "") ?? 3
 let concurrency = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_CONNECTIONS"] ?? "") ?? 32
+let proxyThreads = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_PROXY_THREADS"] ?? "") ?? System.coreCount
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// nginx's process, ended by `fail` too so that no server outlives the benchmark.
@@ -208,14 +209,19 @@ struct CPUTime {
     var generator: Double = 0
     var upstreams: Double = 0
     var proxy: Double = 0
+    /// The part of `proxy` spent in user space: the proxy's own code, apart from the kernel's work on its sockets
+    /// (which any proxy making the same system calls pays alike).
+    var proxyUser: Double = 0
 
     static func - (lhs: CPUTime, rhs: CPUTime) -> CPUTime {
-        CPUTime(generator: lhs.generator - rhs.generator, upstreams: lhs.upstreams - rhs.upstreams, proxy: lhs.proxy - rhs.proxy)
+        CPUTime(generator: lhs.generator - rhs.generator, upstreams: lhs.upstreams - rhs.upstreams, proxy: lhs.proxy - rhs.proxy,
+                proxyUser: lhs.proxyUser - rhs.proxyUser)
     }
 
     func perRequest(_ requests: Int) -> CPUTime {
         let divisor = Double(max(requests, 1)) * 1000
-        return CPUTime(generator: generator / divisor, upstreams: upstreams / divisor, proxy: proxy / divisor)
+        return CPUTime(generator: generator / divisor, upstreams: upstreams / divisor, proxy: proxy / divisor,
+                       proxyUser: proxyUser / divisor)
     }
 }
 
@@ -235,11 +241,29 @@ func runtime(schedstat path: String) -> Double {
     Double(readProcFile(path)?.split(separator: " ").first ?? "") ?? 0
 }
 
+/// Nanoseconds in user space by a stat file's `utime` field (clock ticks: 10 ms, about 0.1 µs per request over a block).
+func userTime(stat path: String) -> Double {
+    guard let stat = readProcFile(path), let nameEnd = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+    // Fields from the state on: utime is the 12th.
+    guard fields.count > 11, let ticks = Double(fields[11]) else { return 0 }
+    return ticks * 1e9 / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// The CPU time of a group's threads, each read by the thread itself.
 func runtime(of group: MultiThreadedEventLoopGroup) async throws -> Double {
     var total = 0.0
     for loop in group.makeIterator() {
         total += try await loop.submit { runtime(schedstat: "/proc/thread-self/schedstat") }.get()
+    }
+    return total
+}
+
+/// The user-space part of `runtime(of:)`.
+func userTime(of group: MultiThreadedEventLoopGroup) async throws -> Double {
+    var total = 0.0
+    for loop in group.makeIterator() {
+        total += try await loop.submit { userTime(stat: "/proc/thread-self/stat") }.get()
     }
     return total
 }
@@ -496,7 +520,7 @@ func startNginx(port: Int, upstreams: [Int], in directory: URL) throws -> Proces
     // As root, nginx's workers would switch to `nobody`; keep them as the current user like everything else here.
     let user = geteuid() == 0 ? "user root;\n" : ""
     let config = """
-        \(user)worker_processes \(ProcessInfo.processInfo.activeProcessorCount);
+        \(user)worker_processes \(proxyThreads);
         daemon off;
         pid \(directory.path)/nginx.pid;
         error_log \(directory.path)/logs/error.log warn;
@@ -572,7 +596,7 @@ func row(_ name: String, _ value: Double, _ unit: String, against reference: Dou
 }
 
 let upstreamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let routerGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+let routerGroup = MultiThreadedEventLoopGroup(numberOfThreads: proxyThreads)
 let loadGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("serin-router-bench-\(getpid())")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -587,7 +611,7 @@ try router.setRoutes([
                stable: Upstream(version: "v1", port: stablePort), canary: Upstream(version: "v2", port: canaryPort),
                canaryWeight: 10),
 ])
-let pipeGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+let pipeGroup = MultiThreadedEventLoopGroup(numberOfThreads: proxyThreads)
 let pipe = try startPipe(upstreamPort: stablePort, group: pipeGroup)
 guard let pipePort = pipe.localAddress?.port else { fail("no pipe port") }
 let nginxPort = try freePort(group: loadGroup)
@@ -604,9 +628,15 @@ let nginxWorkers = children(of: nginx.processIdentifier)
 func cpuTime(proxy target: String) async throws -> CPUTime {
     var time = CPUTime(generator: try await runtime(of: loadGroup), upstreams: try await runtime(of: upstreamGroup))
     switch target {
-    case "router": time.proxy = try await runtime(of: routerGroup)
-    case "nginx": time.proxy = nginxWorkers.map { runtime(schedstat: "/proc/\($0)/schedstat") }.reduce(0, +)
-    case "nio-pipe": time.proxy = try await runtime(of: pipeGroup)
+    case "router":
+        time.proxy = try await runtime(of: routerGroup)
+        time.proxyUser = try await userTime(of: routerGroup)
+    case "nginx":
+        time.proxy = nginxWorkers.map { runtime(schedstat: "/proc/\($0)/schedstat") }.reduce(0, +)
+        time.proxyUser = nginxWorkers.map { userTime(stat: "/proc/\($0)/stat") }.reduce(0, +)
+    case "nio-pipe":
+        time.proxy = try await runtime(of: pipeGroup)
+        time.proxyUser = try await userTime(of: pipeGroup)
     default: break
     }
     return time
@@ -660,13 +690,13 @@ for (name, measurements) in [("router", concurrent), ("nginx", concurrent)] {
 // Throughput on two shared cores follows from these: every request costs the generator, an upstream and the proxy
 // their CPU time, and the three share the cores. Less sensitive to other tenants than throughput itself.
 print("")
-print("CPU time per request under load (median of rounds): load generator, upstream, proxy")
+print("CPU time per request under load (median of rounds): load generator, upstream, proxy (of which user space)")
 for target in targets {
     func cpu(_ key: KeyPath<CPUTime, Double>) -> String {
         String(format: "%.1f", median((concurrent[target.name] ?? []).map { $0.cpu[keyPath: key] }))
     }
     print("  \(target.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(cpu(\.generator)) µs  \(cpu(\.upstreams)) µs  "
-        + (target.name == "direct" ? "-" : "\(cpu(\.proxy)) µs"))
+        + (target.name == "direct" ? "-" : "\(cpu(\.proxy)) µs (\(cpu(\.proxyUser)) µs)"))
 }
 print("")
 

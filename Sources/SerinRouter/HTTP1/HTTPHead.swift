@@ -144,15 +144,21 @@ enum HTTPHeadParser {
         return nil
     }
 
-    /// Parses a complete request head (`head` holds exactly the head's bytes). `fields` is storage to reuse for the
-    /// head's fields (a previous head's, once that is done with), sparing an allocation per request.
-    static func request(_ head: ByteBuffer, fields: [HeadField] = []) throws(HTTPHeadError) -> RequestHead {
+    /// Parses a complete request head (`head` holds exactly the head's bytes).
+    static func request(_ head: ByteBuffer) throws(HTTPHeadError) -> RequestHead {
+        var fields: [HeadField] = []
+        return try request(head, fields: &fields)
+    }
+
+    /// Parses a complete request head into `fields`, storage reused from one head to the next: once the previous
+    /// head that shared it is gone, the fields are written in place, sparing an allocation per request.
+    static func request(_ head: ByteBuffer, fields: inout [HeadField]) throws(HTTPHeadError) -> RequestHead {
         try head.withUnsafeReadableBytes { bytes in
-            Result { () throws(HTTPHeadError) in try request(bytes, head: head, fields: fields) }
+            Result { () throws(HTTPHeadError) in try request(bytes, head: head, fields: &fields) }
         }.get()
     }
 
-    private static func request(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, fields: [HeadField])
+    private static func request(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, fields: inout [HeadField])
         throws(HTTPHeadError) -> RequestHead
     {
         let lineEnd = try endOfLine(bytes, from: 0)
@@ -174,7 +180,6 @@ enum HTTPHeadParser {
         let version = try httpVersion(bytes, index, lineEnd)
         guard index + 8 == lineEnd else { throw .malformed("the request line has text after its HTTP version") }
         var semantics = FieldSemantics()
-        var fields = fields
         try parseFields(bytes, from: lineEnd + 2, into: &fields, semantics: &semantics, isRequest: true)
         let framing: BodyFraming
         if semantics.transferEncodingSeen {
@@ -200,16 +205,23 @@ enum HTTPHeadParser {
                            isHEAD: isHEAD, framing: framing, keepAlive: keepAlive)
     }
 
-    /// Parses a complete response head. `toHEAD` and the status decide whether a body follows; `fields` is
-    /// storage to reuse, as for requests.
-    static func response(_ head: ByteBuffer, toHEAD: Bool, fields: [HeadField] = []) throws(HTTPHeadError) -> ResponseHead {
+    /// Parses a complete response head. `toHEAD` and the status decide whether a body follows.
+    static func response(_ head: ByteBuffer, toHEAD: Bool) throws(HTTPHeadError) -> ResponseHead {
+        var fields: [HeadField] = []
+        return try response(head, toHEAD: toHEAD, fields: &fields)
+    }
+
+    /// Parses a complete response head into `fields`, storage reused as for requests.
+    static func response(_ head: ByteBuffer, toHEAD: Bool, fields: inout [HeadField]) throws(HTTPHeadError)
+        -> ResponseHead
+    {
         try head.withUnsafeReadableBytes { bytes in
-            Result { () throws(HTTPHeadError) in try response(bytes, head: head, toHEAD: toHEAD, fields: fields) }
+            Result { () throws(HTTPHeadError) in try response(bytes, head: head, toHEAD: toHEAD, fields: &fields) }
         }.get()
     }
 
-    private static func response(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, toHEAD: Bool, fields: [HeadField])
-        throws(HTTPHeadError) -> ResponseHead
+    private static func response(_ bytes: UnsafeRawBufferPointer, head: ByteBuffer, toHEAD: Bool,
+                                 fields: inout [HeadField]) throws(HTTPHeadError) -> ResponseHead
     {
         let lineEnd = try endOfLine(bytes, from: 0)
         // HTTP-version SP 3DIGIT SP [reason-phrase]; a missing space after the code is tolerated.
@@ -231,7 +243,6 @@ enum HTTPHeadParser {
             throw .malformed("the reason phrase holds a control character")
         }
         var semantics = FieldSemantics()
-        var fields = fields
         try parseFields(bytes, from: lineEnd + 2, into: &fields, semantics: &semantics, isRequest: false)
         let framing: BodyFraming
         if toHEAD || status < 200 || status == 204 || status == 304 {
