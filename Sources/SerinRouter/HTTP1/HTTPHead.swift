@@ -301,43 +301,66 @@ enum HTTPHeadParser {
         return HTTPVersion(major: 1, minor: Int(minor - UInt8(ascii: "0")))
     }
 
-    /// Splits the field lines from `start` to the head's empty line, classifying the fields the router reads.
+    /// Splits the field lines from `start` to the head's empty line, classifying the fields the router reads. One
+    /// pass per line: the name up to its colon, then the value up to its CR, each byte checked once.
     private static func parseFields(_ bytes: UnsafeRawBufferPointer, from start: Int, into fields: inout [HeadField],
                                     semantics: inout FieldSemantics, isRequest: Bool) throws(HTTPHeadError)
     {
         fields.removeAll(keepingCapacity: true)
         fields.reserveCapacity(16)
+        let count = bytes.count
         var index = start
         while true {
-            let lineEnd = try endOfLine(bytes, from: index)
-            if lineEnd == index { break }
+            guard index < count else { throw .malformed("the head ends mid-line") }
+            if bytes[index] == HTTPBytes.cr || bytes[index] == HTTPBytes.lf {
+                // The empty line that ends the head.
+                _ = try lineEnd(bytes, at: index)
+                return
+            }
             var cursor = index
-            while cursor < lineEnd, HTTPBytes.isToken(bytes[cursor]) { cursor += 1 }
+            while cursor < count, HTTPBytes.isToken(bytes[cursor]) { cursor += 1 }
             let nameEnd = cursor
             guard nameEnd > index else {
                 throw .malformed(bytes[index] == HTTPBytes.space || bytes[index] == HTTPBytes.tab
                     ? "a field line is folded (starts with whitespace); send each field on one line"
                     : "a field line does not start with a field name")
             }
-            guard cursor < lineEnd, bytes[cursor] == UInt8(ascii: ":") else {
+            guard cursor < count, bytes[cursor] == UInt8(ascii: ":") else {
                 throw .malformed("field \(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<nameEnd]), as: UTF8.self)) "
                     + "has no colon right after its name")
             }
             cursor += 1
-            while cursor < lineEnd, bytes[cursor] == HTTPBytes.space || bytes[cursor] == HTTPBytes.tab { cursor += 1 }
+            while cursor < count, bytes[cursor] == HTTPBytes.space || bytes[cursor] == HTTPBytes.tab { cursor += 1 }
             let valueStart = cursor
-            var valueEnd = lineEnd
-            for position in valueStart..<lineEnd where !HTTPBytes.isFieldValue(bytes[position]) {
-                throw .malformed("a field value holds a control character")
-            }
+            while cursor < count, HTTPBytes.isFieldValue(bytes[cursor]) { cursor += 1 }
+            let end = try lineEnd(bytes, at: cursor)
+            var valueEnd = end
             while valueEnd > valueStart, bytes[valueEnd - 1] == HTTPBytes.space || bytes[valueEnd - 1] == HTTPBytes.tab {
                 valueEnd -= 1
             }
             let kind = classify(bytes, index, nameEnd)
             try note(kind, bytes, valueStart, valueEnd, &semantics, isRequest: isRequest)
             fields.append(HeadField(kind: kind, lineStart: index, valueStart: valueStart, valueEnd: valueEnd,
-                                    lineEnd: lineEnd + 2))
-            index = lineEnd + 2
+                                    lineEnd: end + 2))
+            index = end + 2
+        }
+    }
+
+    /// Checks that the byte at `index`, the first a line's text does not take, starts its CRLF, and returns
+    /// `index`; any other byte there is a control character, a bare LF or CR, or the head's end.
+    @inline(__always)
+    private static func lineEnd(_ bytes: UnsafeRawBufferPointer, at index: Int) throws(HTTPHeadError) -> Int {
+        guard index < bytes.count else { throw .malformed("the head ends mid-line") }
+        switch bytes[index] {
+        case HTTPBytes.cr:
+            guard index + 1 < bytes.count, bytes[index + 1] == HTTPBytes.lf else {
+                throw .malformed("a line ends in CR without LF")
+            }
+            return index
+        case HTTPBytes.lf:
+            throw .malformed("a line ends in a bare LF; HTTP/1.1 lines end in CRLF")
+        default:
+            throw .malformed("a field value holds a control character")
         }
     }
 
