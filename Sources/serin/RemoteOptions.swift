@@ -13,26 +13,26 @@ struct RemoteOptions: ParsableArguments {
     @Option(name: .long, help: "The repository: a path, file://, git://, http(s)://, ssh:// or user@host:path (env SERIN_REPO).")
     var repo: String = environment["SERIN_REPO"] ?? "."
 
-    @Option(help: "Username for HTTP basic authentication (env SERIN_USERNAME).")
-    var username: String? = environment["SERIN_USERNAME"]
+    @Option(name: .customLong("username"), help: "Username for HTTP basic authentication (env SERIN_USERNAME).")
+    private var usernameArgument: String?
 
-    @Option(help: "File holding the HTTP password or token (env SERIN_PASSWORD_FILE).")
-    var passwordFile: String? = environment["SERIN_PASSWORD_FILE"]
+    @Option(name: .customLong("password-file"), help: "File holding the HTTP password or token (env SERIN_PASSWORD_FILE).")
+    private var passwordFileArgument: String?
 
-    @Option(help: "Environment variable holding the HTTP password or token (env SERIN_PASSWORD_ENV).")
-    var passwordEnv: String? = environment["SERIN_PASSWORD_ENV"]
+    @Option(name: .customLong("password-env"), help: "Environment variable holding the HTTP password or token (env SERIN_PASSWORD_ENV).")
+    private var passwordEnvArgument: String?
 
-    @Option(help: "SSH private key file (env SERIN_SSH_KEY).")
-    var sshKey: String? = environment["SERIN_SSH_KEY"]
+    @Option(name: .customLong("ssh-key"), help: "SSH private key file (env SERIN_SSH_KEY).")
+    private var sshKeyArgument: String?
 
     @Option(help: "SSH user when the address names none (env SERIN_SSH_USER).")
     var sshUser: String = environment["SERIN_SSH_USER"] ?? "git"
 
-    @Option(help: "File holding the SSH key's passphrase (env SERIN_SSH_PASSPHRASE_FILE).")
-    var sshPassphraseFile: String? = environment["SERIN_SSH_PASSPHRASE_FILE"]
+    @Option(name: .customLong("ssh-passphrase-file"), help: "File holding the SSH key's passphrase (env SERIN_SSH_PASSPHRASE_FILE).")
+    private var sshPassphraseFileArgument: String?
 
-    @Option(help: "known_hosts file checked against the SSH server's host key (env SERIN_KNOWN_HOSTS; default: ~/.ssh/known_hosts).")
-    var knownHosts: String? = environment["SERIN_KNOWN_HOSTS"]
+    @Option(name: .customLong("known-hosts"), help: "known_hosts file checked against the SSH server's host key (env SERIN_KNOWN_HOSTS; default: ~/.ssh/known_hosts).")
+    private var knownHostsArgument: String?
 
     @Flag(help: "Accept SSH hosts missing from known_hosts; a listed host with a different key is still refused (env SERIN_ACCEPT_UNKNOWN_HOST_KEYS=true).")
     var acceptUnknownHostKeys = environment["SERIN_ACCEPT_UNKNOWN_HOST_KEYS"] == "true"
@@ -40,11 +40,22 @@ struct RemoteOptions: ParsableArguments {
     @Flag(help: "Accept any SSH host key. Insecure: for throwaway test setups only (env SERIN_INSECURE_SKIP_HOST_KEY_CHECK=true).")
     var insecureSkipHostKeyCheck = environment["SERIN_INSECURE_SKIP_HOST_KEY_CHECK"] == "true"
 
-    @Option(help: "PEM file of certificate authorities to trust for HTTPS remotes, besides the system's (env SERIN_CA_FILE).")
-    var caFile: String? = environment["SERIN_CA_FILE"]
+    @Option(name: .customLong("ca-file"), help: "PEM file of certificate authorities to trust for HTTPS remotes, besides the system's (env SERIN_CA_FILE).")
+    private var caFileArgument: String?
 
-    @Option(help: "Directory for Serin's bare mirrors (env SERIN_CACHE_DIR; default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
-    var cacheDir: String? = environment["SERIN_CACHE_DIR"]
+    @Option(name: .customLong("cache-dir"), help: "Directory for Serin's bare mirrors (env SERIN_CACHE_DIR; default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
+    private var cacheDirArgument: String?
+
+    // Optional options take their environment variable here rather than as a default value, which
+    // ArgumentParser deprecates for optionals; the command line still wins.
+    var username: String? { usernameArgument ?? Self.environment["SERIN_USERNAME"] }
+    var passwordFile: String? { passwordFileArgument ?? Self.environment["SERIN_PASSWORD_FILE"] }
+    var passwordEnv: String? { passwordEnvArgument ?? Self.environment["SERIN_PASSWORD_ENV"] }
+    var sshKey: String? { sshKeyArgument ?? Self.environment["SERIN_SSH_KEY"] }
+    var sshPassphraseFile: String? { sshPassphraseFileArgument ?? Self.environment["SERIN_SSH_PASSPHRASE_FILE"] }
+    var knownHosts: String? { knownHostsArgument ?? Self.environment["SERIN_KNOWN_HOSTS"] }
+    var caFile: String? { caFileArgument ?? Self.environment["SERIN_CA_FILE"] }
+    var cacheDir: String? { cacheDirArgument ?? Self.environment["SERIN_CACHE_DIR"] }
 
     func validate() throws {
         if passwordFile != nil && passwordEnv != nil {

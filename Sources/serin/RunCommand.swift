@@ -356,8 +356,8 @@ struct GracefulTask: Service, CustomStringConvertible {
     var description: String { name }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await cancelWhenGracefulShutdown { await body() }
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await body() }
         } onGracefulShutdown: {
             logger.info("stopping the \(name)")
         }
