@@ -29,14 +29,9 @@ extension KubernetesRunTests {
                                  environment: ["PATH": "/usr/bin:/bin", "HOME": repository.root.path],
                                  log: repository.root.appendingPathComponent("emulator.log"))
             let root = repository.root
-            (daemonPort, daemon) = try await ServerProcess.startListening(name: "git daemon") { port in
-                try ServerProcess.launch(
-                    name: "git daemon", executable: "/usr/lib/git-core/git-daemon",
-                    arguments: ["--listen=127.0.0.1", "--port=\(port)", "--export-all", "--enable=receive-pack",
-                                "--base-path=\(root.path)", "--reuseaddr", "--informative-errors"],
-                    environment: ["PATH": "/usr/bin:/bin", "HOME": root.path, "GIT_CONFIG_NOSYSTEM": "1"],
-                    logFile: root.appendingPathComponent("git-daemon.log"))
-            }
+            (daemonPort, daemon) = try await GitDaemon.start(
+                basePath: root, environment: ["PATH": "/usr/bin:/bin", "HOME": root.path, "GIT_CONFIG_NOSYSTEM": "1"],
+                logFile: root.appendingPathComponent("git-daemon.log"))
             secretFile = repository.root.appendingPathComponent("secret")
             try Data(KubernetesRunTests.secret.utf8).write(to: secretFile)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile.path)

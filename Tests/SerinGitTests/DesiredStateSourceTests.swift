@@ -20,7 +20,7 @@ struct DesiredStateSourceTests {
         try repository.write("other/ignored.yaml", "not: [valid")
         let commit = try repository.commitAndPush("two models")
 
-        let outcome = await try source(for: repository).sync()
+        let outcome = try await source(for: repository).sync()
         guard case .applied(let snapshot, let forcePushed) = outcome else {
             Issue.record("expected applied, got \(outcome)")
             return

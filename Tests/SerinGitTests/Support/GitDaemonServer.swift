@@ -10,7 +10,6 @@ import TestSupport
 ///     try repository.commitAndPush(["a.yaml": "..."], message: "Add a")
 ///     // clone server.url(forRepository: "models")  ==  git://127.0.0.1:PORT/models.git
 final class GitDaemonServer: GitServer {
-    static let executable = "/usr/lib/git-core/git-daemon"
 
     let port: UInt16
     let repositoriesRoot: URL
@@ -35,25 +34,9 @@ final class GitDaemonServer: GitServer {
         var environment = Command.plainEnvironment(home: home)
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
 
-        let (port, process) = try await ServerProcess.startListening(name: "git daemon") { port in
-            try ServerProcess.launch(
-                name: "git daemon",
-                executable: executable,
-                arguments: [
-                    "--listen=\(LoopbackPort.host)",
-                    "--port=\(port)",
-                    "--export-all",
-                    "--enable=receive-pack",
-                    "--base-path=\(repositoriesRoot.path)",
-                    "--reuseaddr",
-                    "--informative-errors",
-                    "--verbose",
-                    "--log-destination=stderr",
-                ],
-                environment: environment,
-                logFile: directory.url.appendingPathComponent("git-daemon.log")
-            )
-        }
+        let (port, process) = try await GitDaemon.start(
+            basePath: repositoriesRoot, environment: environment,
+            logFile: directory.url.appendingPathComponent("git-daemon.log"), verbose: true)
         return GitDaemonServer(port: port, repositoriesRoot: repositoriesRoot, git: git, directory: directory, process: process)
     }
 
