@@ -553,7 +553,7 @@ extension ProxyHandler: UpstreamExchange {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
     func upstreamResponseHead(_ head: ResponseHead, at now: NIODeadline) -> Bool {
-        guard let exchange, let context else { return false }
+        guard let exchange, context != nil else { return false }
         exchange.responseStatus = head.status
         exchange.upstreamActivity = now
         exchange.upstreamKeepsAlive = head.keepAlive

@@ -30,7 +30,11 @@ final class RouteEntry: Sendable {
     let route: ModelRoute
     let stable: UpstreamTarget?
     let canary: UpstreamTarget?
-    private let selector: Mutex<SmoothWeightedRoundRobin>
+    /// One cycle of smooth weighted round-robin picks (0 for stable, 1 for canary), worked out once: the picks
+    /// repeat with this period, so a request's pick is the cycle at its number. Numbering requests takes one atomic
+    /// add, where running the round-robin itself would take a lock every thread contends for.
+    private let cycle: [UInt8]
+    private let picks = Atomic<UInt>(0)
 
     init(_ route: ModelRoute, recorder: TrafficRecorder) {
         self.route = route
@@ -43,16 +47,15 @@ final class RouteEntry: Sendable {
         case (nil, _?): weights = [0, 100]
         case (_?, _?): weights = [100 - route.canaryWeight, route.canaryWeight]
         }
-        self.selector = Mutex(SmoothWeightedRoundRobin(weights: weights))
+        var selector = SmoothWeightedRoundRobin(weights: weights)
+        self.cycle = (0..<selector.period).compactMap { _ in selector.next().map(UInt8.init) }
     }
 
     /// The upstream for the next request by the weights; nil when none is routed.
     func select() -> UpstreamTarget? {
-        switch selector.withLock({ $0.next() }) {
-        case 0: return stable
-        case 1: return canary
-        default: return nil
-        }
+        guard !cycle.isEmpty else { return nil }
+        let number = picks.wrappingAdd(1, ordering: .relaxed).oldValue
+        return cycle[Int(number % UInt(cycle.count))] == 0 ? stable : canary
     }
 
     /// The upstream serving `version`, whatever its weight.

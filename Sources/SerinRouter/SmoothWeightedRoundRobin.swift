@@ -19,6 +19,10 @@ struct SmoothWeightedRoundRobin: Sendable {
         self.scores = Array(repeating: 0, count: weights.count)
     }
 
+    /// How many picks make one cycle: after `period` picks every score is back at zero, so the picks repeat from
+    /// there, which lets a router precompute one cycle and share it between threads.
+    var period: Int { total }
+
     /// The index of the next peer, or nil when every weight is zero.
     mutating func next() -> Int? {
         guard total > 0 else { return nil }

@@ -33,6 +33,18 @@ struct SelectionTests {
         }
     }
 
+    @Test("the picks repeat after one period of the total weight, so one cycle can be worked out ahead")
+    func picksRepeatWithThePeriod() {
+        for weights in [[90, 10], [70, 30], [1, 99], [100, 0], [0, 100], [33, 67], [3, 4]] {
+            var selector = SmoothWeightedRoundRobin(weights: weights)
+            #expect(selector.period == weights.reduce(0, +))
+            let picks = (0..<3 * selector.period).map { _ in selector.next() }
+            let cycle = Array(picks[0..<selector.period])
+            #expect(Array(picks[selector.period..<2 * selector.period]) == cycle, "weights \(weights)")
+            #expect(Array(picks[(2 * selector.period)...]) == cycle, "weights \(weights)")
+        }
+    }
+
     @Test("all weights zero picks nothing")
     func zeroWeightsPickNothing() {
         var selector = SmoothWeightedRoundRobin(weights: [0, 0])
