@@ -65,11 +65,17 @@ final class UpstreamHandler: ChannelInboundHandler {
     }
 }
 
-func startUpstream(version: String, group: any EventLoopGroup) throws -> any Channel {
-    try ServerBootstrap(group: group)
+/// A server bootstrap set up as the router's listener is (backlog, address reuse, no Nagle delay), so the upstreams
+/// and the pipe differ from it only in what they do with a connection.
+func loopbackServer(_ group: any EventLoopGroup) -> ServerBootstrap {
+    ServerBootstrap(group: group)
         .serverChannelOption(.backlog, value: 1024)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+}
+
+func startUpstream(version: String, group: any EventLoopGroup) throws -> any Channel {
+    try loopbackServer(group)
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -483,10 +489,7 @@ final class PipeHandler: ChannelInboundHandler {
 }
 
 func startPipe(upstreamPort: Int, group: any EventLoopGroup) throws -> any Channel {
-    try ServerBootstrap(group: group)
-        .serverChannelOption(.backlog, value: 1024)
-        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+    try loopbackServer(group)
         .childChannelInitializer { client in
             let clientHandler = PipeHandler()
             return client.eventLoop.makeCompletedFuture {
