@@ -23,41 +23,45 @@ enum ForwardedHeaders {
     static func writeUpstreamRequest(_ head: RequestHead, hostHeader: String, clientAddress: String?,
                                      into out: inout ByteBuffer)
     {
-        out.reserveCapacity(minimumWritableBytes: head.bytes.readableBytes + hostHeader.utf8.count + 96)
         head.bytes.withUnsafeReadableBytes { bytes in
             let listed = head.semantics.listsOtherFields ? listedNames(bytes, head.fields) : []
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.targetEnd]))
-            out.writeStaticString(" HTTP/1.1\r\nHost: ")
-            out.writeString(hostHeader)
-            out.writeStaticString("\r\n")
-            copyFieldLines(bytes, head.fields, into: &out) { field in
-                switch field.kind {
-                case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .expect, .serinVersion, .host,
-                     .forwardedFor, .via:
-                    return false
-                case .other:
-                    return listed.isEmpty || !isListed(bytes, field, listed)
-                case .contentLength, .transferEncoding:
-                    return true
+            // What is added to the head as it came: Host's, X-Forwarded-Host's, X-Forwarded-For's and Via's names,
+            // separators and new values.
+            let estimate = bytes.count + hostHeader.utf8.count + (clientAddress?.utf8.count ?? 0) + 96
+            out.writeHead(estimate: estimate) { out in
+                out.write(UnsafeRawBufferPointer(rebasing: bytes[0..<head.targetEnd]))
+                out.write(" HTTP/1.1\r\nHost: ")
+                out.write(hostHeader)
+                out.write("\r\n")
+                copyFieldLines(bytes, head.fields, into: &out) { field in
+                    switch field.kind {
+                    case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .expect, .serinVersion, .host,
+                         .forwardedFor, .via:
+                        return false
+                    case .other:
+                        return listed.isEmpty || !isListed(bytes, field, listed)
+                    case .contentLength, .transferEncoding:
+                        return true
+                    }
                 }
+                if let host = head.semantics.host {
+                    out.write("X-Forwarded-Host: ")
+                    out.write(UnsafeRawBufferPointer(rebasing: bytes[host.start..<host.end]))
+                    out.write("\r\n")
+                }
+                let forwardedFor = joined(bytes, head.fields, .forwardedFor, into: &out, name: "X-Forwarded-For: ")
+                if let clientAddress {
+                    out.write(forwardedFor ? ", " : "X-Forwarded-For: ")
+                    out.write(clientAddress)
+                    out.write("\r\n")
+                } else if forwardedFor {
+                    out.write("\r\n")
+                }
+                let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
+                out.write(via ? ", " : "Via: ")
+                writeViaEntry(head.version, to: &out)
+                out.write("\r\n\r\n")
             }
-            if let host = head.semantics.host {
-                out.writeStaticString("X-Forwarded-Host: ")
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[host.start..<host.end]))
-                out.writeStaticString("\r\n")
-            }
-            let forwardedFor = joined(bytes, head.fields, .forwardedFor, into: &out, name: "X-Forwarded-For: ")
-            if let clientAddress {
-                out.writeStaticString(forwardedFor ? ", " : "X-Forwarded-For: ")
-                out.writeString(clientAddress)
-                out.writeStaticString("\r\n")
-            } else if forwardedFor {
-                out.writeStaticString("\r\n")
-            }
-            let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
-            out.writeStaticString(via ? ", " : "Via: ")
-            writeViaEntry(head.version, to: &out)
-            out.writeStaticString("\r\n\r\n")
         }
     }
 
@@ -67,74 +71,75 @@ enum ForwardedHeaders {
     static func writeClientResponse(_ head: ResponseHead, clientVersion: HTTPVersion, keepAlive: Bool,
                                     servedBy version: String, dechunked: Bool, into out: inout ByteBuffer)
     {
-        out.reserveCapacity(minimumWritableBytes: head.bytes.readableBytes + version.utf8.count + 80)
         head.bytes.withUnsafeReadableBytes { bytes in
             let listed = head.semantics.listsOtherFields ? listedNames(bytes, head.fields) : []
-            out.writeStaticString(clientVersion.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.statusTextStart..<head.statusTextEnd]))
-            out.writeStaticString("\r\n")
-            copyFieldLines(bytes, head.fields, into: &out) { field in
-                switch field.kind {
-                case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .serinVersion, .via:
-                    return false
-                case .transferEncoding:
-                    return !dechunked
-                case .other:
-                    return listed.isEmpty || !isListed(bytes, field, listed)
-                case .contentLength, .host, .expect, .forwardedFor:
-                    return true
+            // What is added: Via's name, separator and entry, X-Serin-Version and Connection.
+            out.writeHead(estimate: bytes.count + version.utf8.count + 96) { out in
+                out.write(clientVersion.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+                out.write(UnsafeRawBufferPointer(rebasing: bytes[head.statusTextStart..<head.statusTextEnd]))
+                out.write("\r\n")
+                copyFieldLines(bytes, head.fields, into: &out) { field in
+                    switch field.kind {
+                    case .connection, .keepAlive, .proxyConnection, .te, .upgrade, .serinVersion, .via:
+                        return false
+                    case .transferEncoding:
+                        return !dechunked
+                    case .other:
+                        return listed.isEmpty || !isListed(bytes, field, listed)
+                    case .contentLength, .host, .expect, .forwardedFor:
+                        return true
+                    }
                 }
+                let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
+                out.write(via ? ", " : "Via: ")
+                writeViaEntry(head.version, to: &out)
+                out.write("\r\nX-Serin-Version: ")
+                out.write(version)
+                out.write("\r\n")
+                if let field = connectionField(clientVersion: clientVersion, keepAlive: keepAlive) { out.write(field) }
+                out.write("\r\n")
             }
-            let via = joined(bytes, head.fields, .via, into: &out, name: "Via: ")
-            out.writeStaticString(via ? ", " : "Via: ")
-            writeViaEntry(head.version, to: &out)
-            out.writeStaticString("\r\nX-Serin-Version: ")
-            out.writeString(version)
-            out.writeStaticString("\r\n")
-            writeConnectionManagement(to: &out, clientVersion: clientVersion, keepAlive: keepAlive)
-            out.writeStaticString("\r\n")
         }
     }
 
-    /// `Connection: close` when the router will close, `Connection: keep-alive` for an HTTP/1.0 client it keeps.
-    static func writeConnectionManagement(to out: inout ByteBuffer, clientVersion: HTTPVersion, keepAlive: Bool) {
-        if !keepAlive {
-            out.writeStaticString("Connection: close\r\n")
-        } else if clientVersion.minor == 0 {
-            out.writeStaticString("Connection: keep-alive\r\n")
-        }
+    /// `Connection: close` when the router will close, `Connection: keep-alive` for an HTTP/1.0 client it keeps,
+    /// else nothing: the field line that manages the client's side of the connection.
+    static func connectionField(clientVersion: HTTPVersion, keepAlive: Bool) -> StaticString? {
+        if !keepAlive { return "Connection: close\r\n" }
+        return clientVersion.minor == 0 ? "Connection: keep-alive\r\n" : nil
     }
 
     /// Copies the field lines `passes` lets through, each run of adjacent lines in one write.
     @inline(__always)
-    private static func copyFieldLines(_ bytes: UnsafeRawBufferPointer, _ fields: [HeadField], into out: inout ByteBuffer,
+    private static func copyFieldLines(_ bytes: UnsafeRawBufferPointer, _ fields: [HeadField],
+                                       into out: inout HeadWriter,
                                        where passes: (HeadField) -> Bool)
     {
         var runStart = 0, runEnd = 0
         for field in fields where passes(field) {
             if field.lineStart != runEnd {
-                if runEnd > runStart { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<runEnd])) }
+                if runEnd > runStart { out.write(UnsafeRawBufferPointer(rebasing: bytes[runStart..<runEnd])) }
                 runStart = field.lineStart
             }
             runEnd = field.lineEnd
         }
-        if runEnd > runStart { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<runEnd])) }
+        if runEnd > runStart { out.write(UnsafeRawBufferPointer(rebasing: bytes[runStart..<runEnd])) }
     }
 
     /// `1.1 serin`.
-    private static func writeViaEntry(_ version: HTTPVersion, to out: inout ByteBuffer) {
-        out.writeStaticString(version.minor == 0 ? "1.0 serin" : "1.1 serin")
+    private static func writeViaEntry(_ version: HTTPVersion, to out: inout HeadWriter) {
+        out.write(version.minor == 0 ? "1.0 serin" : "1.1 serin")
     }
 
     /// Writes `name` and the values of every `kind` field joined by commas, without ending the line; false (and
     /// nothing written) when there is none.
     private static func joined(_ bytes: UnsafeRawBufferPointer, _ fields: [HeadField], _ kind: FieldKind,
-                               into out: inout ByteBuffer, name: StaticString) -> Bool
+                               into out: inout HeadWriter, name: StaticString) -> Bool
     {
         var any = false
         for field in fields where field.kind == kind {
-            out.writeStaticString(any ? ", " : name)
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+            out.write(any ? ", " : name)
+            out.write(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
             any = true
         }
         return any

@@ -67,7 +67,9 @@ extension LocalAnswer {
         var out = allocator.buffer(capacity: body.utf8.count + contentType.utf8.count + 160)
         out.writeString("HTTP/1.\(version.minor == 0 ? 0 : 1) \(status.code) \(status.reasonPhrase)\r\n")
         out.writeString("Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nCache-Control: no-store\r\n")
-        ForwardedHeaders.writeConnectionManagement(to: &out, clientVersion: version, keepAlive: keepAlive)
+        if let field = ForwardedHeaders.connectionField(clientVersion: version, keepAlive: keepAlive) {
+            out.writeStaticString(field)
+        }
         out.writeStaticString("\r\n")
         if !isHEAD { out.writeString(body) }
         return out

@@ -157,6 +157,11 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// held back and may go ahead now.
     private func process() {
         processInbound()
+        if inbound.readableBytes == 0, inbound.capacity > 0 {
+            // Holding the spent bytes would keep NIO from reusing the buffer they were read into: the next read on
+            // this event loop would allocate a new one.
+            inbound = ByteBuffer()
+        }
         if upstreamNeedsFlush {
             // Once per batch of client bytes, so a head and a body that arrived together leave in one write.
             upstreamNeedsFlush = false
@@ -575,13 +580,13 @@ extension ProxyHandler: UpstreamExchange {
             break
         }
         if quiescing { exchange.clientKeepAlive = false }
+        // Held only by `pendingClientHead` until written, so that the body's first bytes join it without a copy.
         var clientHead = clientHeadStorage
         clientHeadStorage = ByteBuffer()
         clientHead.clear()
         ForwardedHeaders.writeClientResponse(head, clientVersion: exchange.clientVersion,
                                              keepAlive: exchange.clientKeepAlive, servedBy: exchange.target.version,
                                              dechunked: dechunk, into: &clientHead)
-        clientHeadStorage = clientHead
         pendingClientHead = clientHead
         clientNeedsFlush = true
         return dechunk
@@ -600,6 +605,7 @@ extension ProxyHandler: UpstreamExchange {
                 context.write(wrapOutboundOut(head), promise: nil)
                 return
             }
+            clientHeadStorage = head
             context.write(wrapOutboundOut(head), promise: nil)
         }
         context.write(wrapOutboundOut(body), promise: nil)
@@ -609,6 +615,7 @@ extension ProxyHandler: UpstreamExchange {
     private func writePendingClientHead() {
         guard let head = pendingClientHead else { return }
         pendingClientHead = nil
+        clientHeadStorage = head
         context?.write(wrapOutboundOut(head), promise: nil)
     }
 

@@ -17,14 +17,18 @@ final class VersionCounters: Sendable {
     let versionKey: VersionKey
 
     private struct State {
-        var responses: [Int: Int] = [:]
+        /// Answers by status code, indexed by `code - 100` for codes 100-599, the ones HTTP defines.
+        var responses = [Int](repeating: 0, count: 500)
+        /// Codes outside 100-599, which an upstream may still send.
+        var otherResponses: [Int: Int] = [:]
         /// Per bucket, not cumulative: `LatencyHistogram.upperBounds` then `+infinity`.
         var bucketCounts = [Int](repeating: 0, count: LatencyHistogram.upperBounds.count + 1)
         var sum: Double = 0
-        var inFlight = 0
     }
 
     private let state = Mutex(State())
+    /// Apart from `state`: a request begins and ends in different places, and an atomic add costs less than a lock.
+    private let requestsInFlight = Atomic<Int>(0)
 
     init(_ versionKey: VersionKey) {
         self.versionKey = versionKey
@@ -32,32 +36,38 @@ final class VersionCounters: Sendable {
 
     /// A request was sent this version's way.
     func begin() {
-        state.withLock { $0.inFlight += 1 }
+        requestsInFlight.wrappingAdd(1, ordering: .relaxed)
     }
 
     /// A request ended with `code` after `seconds`; `begun` says whether `begin()` was called for it.
     func finish(code: Int, seconds: Double, begun: Bool = true) {
         let bucket = LatencyHistogram.upperBounds.firstIndex { seconds <= $0 } ?? LatencyHistogram.upperBounds.count
+        if begun { requestsInFlight.wrappingSubtract(1, ordering: .relaxed) }
         state.withLock { state in
-            if begun { state.inFlight -= 1 }
-            state.responses[code, default: 0] += 1
+            if (100..<600).contains(code) {
+                state.responses[code - 100] += 1
+            } else {
+                state.otherResponses[code, default: 0] += 1
+            }
             state.bucketCounts[bucket] += 1
             state.sum += seconds
         }
     }
 
-    var inFlight: Int { state.withLock { $0.inFlight } }
+    var inFlight: Int { requestsInFlight.load(ordering: .relaxed) }
 
     var snapshot: VersionTraffic {
         let state = state.withLock { $0 }
+        var responses = state.otherResponses
+        for (offset, count) in state.responses.enumerated() where count > 0 { responses[100 + offset] = count }
         var cumulative = 0
         var buckets: [LatencyHistogram.Bucket] = []
         for (index, upperBound) in (LatencyHistogram.upperBounds + [.infinity]).enumerated() {
             cumulative += state.bucketCounts[index]
             buckets.append(LatencyHistogram.Bucket(upperBound: upperBound, cumulativeCount: cumulative))
         }
-        return VersionTraffic(responses: state.responses, latency: LatencyHistogram(buckets: buckets, sum: state.sum),
-                              inFlight: state.inFlight)
+        return VersionTraffic(responses: responses, latency: LatencyHistogram(buckets: buckets, sum: state.sum),
+                              inFlight: inFlight)
     }
 }
 
