@@ -58,17 +58,27 @@ final class UpstreamConnectionPool {
     /// Takes back a connection whose exchange ended cleanly `now`; closes it when the pool is full or closed.
     func release(_ connection: UpstreamConnection, at now: NIODeadline = .now()) {
         connection.handler.exchange = nil
-        guard !isClosed, connection.handler.isActive, idle[connection.address, default: []].count < maximumIdlePerUpstream
+        guard !isClosed, connection.handler.isActive,
+              Self.append(connection, to: &idle[connection.address, default: []], limit: maximumIdlePerUpstream)
         else {
             connection.handler.close()
             return
         }
         connection.requestsCarried += 1
         connection.idleSince = now
-        idle[connection.address, default: []].append(connection)
         // Idle connections are read from, so an upstream closing one is noticed at once.
         connection.handler.resumeReading()
         scheduleSweep()
+    }
+
+    /// Appends `connection` unless `connections` holds `limit` already: the check and the append take one look-up
+    /// of the pool's dictionary between them, on every request.
+    private static func append(_ connection: UpstreamConnection, to connections: inout [UpstreamConnection],
+                               limit: Int) -> Bool
+    {
+        guard connections.count < limit else { return false }
+        connections.append(connection)
+        return true
     }
 
     /// Opens a new connection on this loop and calls `completion` on it.

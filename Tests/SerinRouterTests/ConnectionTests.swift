@@ -156,6 +156,28 @@ struct FailureTests {
         }
     }
 
+    @Test("connections past the idle cap are closed when their requests end, not kept")
+    func idleCap() async throws {
+        // An idle timeout far longer than the test, so that only the cap can close a connection.
+        let configuration = RouterConfiguration(port: 0, idleConnectionTimeout: .seconds(600),
+                                                maximumIdleConnectionsPerUpstream: 1)
+        try await RouterFixture.with(versions: ["v1"], configuration: configuration) { fixture in
+            try fixture.route(stable: "v1")
+            let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }.count
+            // More requests at once than the loops' pools may keep: each needs a connection of its own.
+            let concurrent = 2 * loops + 1
+            let requests = (0..<concurrent).map { _ in
+                Task { try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold", body: []) }
+            }
+            #expect(try await eventually { fixture["v1"].stats.heldRequests == concurrent })
+            fixture["v1"].releaseHeld()
+            for request in requests { #expect(try await request.value.status == 200) }
+            #expect(fixture["v1"].stats.acceptedConnections == concurrent)
+            // One idle connection per loop's pool at most.
+            #expect(try await eventually { fixture["v1"].stats.openConnections <= loops })
+        }
+    }
+
     @Test("stop lets a request in flight finish before closing its connection")
     func stopWaitsForInFlight() async throws {
         try await RouterFixture.with(versions: ["v1"]) { fixture in
