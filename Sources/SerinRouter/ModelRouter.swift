@@ -32,14 +32,19 @@ public final class ModelRouter: Sendable {
     private let core: RouterCore
     private let serverChannel: any Channel
     private let connections: OpenConnections
+    /// The threads started for `RouterConfiguration.threads`, shut down by `stop()`.
+    private let ownedGroup: MultiThreadedEventLoopGroup?
     private let stopped = Atomic<Bool>(false)
 
-    private init(port: Int, host: String, core: RouterCore, serverChannel: any Channel, connections: OpenConnections) {
+    private init(port: Int, host: String, core: RouterCore, serverChannel: any Channel, connections: OpenConnections,
+                 ownedGroup: MultiThreadedEventLoopGroup?)
+    {
         self.port = port
         self.host = host
         self.core = core
         self.serverChannel = serverChannel
         self.connections = connections
+        self.ownedGroup = ownedGroup
     }
 
     /// Starts a router on `host:port` (127.0.0.1:8080 unless told otherwise; port 0 picks a free one) with no
@@ -51,10 +56,28 @@ public final class ModelRouter: Sendable {
     }
 
     /// Starts a router with the given configuration. Connections are served on `eventLoopGroup`'s threads, each
-    /// client connection and its upstream connections on one thread.
+    /// client connection and its upstream connections on one thread, or on threads of the router's own when the
+    /// configuration gives `threads`.
     public static func start(_ configuration: RouterConfiguration,
                              eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                              logger: Logger) async throws(RouterError) -> ModelRouter
+    {
+        var ownedGroup: MultiThreadedEventLoopGroup?
+        if let threads = configuration.threads {
+            guard threads >= 1 else { throw .invalidThreadCount(threads) }
+            ownedGroup = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        }
+        do {
+            return try await start(configuration, on: ownedGroup ?? eventLoopGroup, owning: ownedGroup, logger: logger)
+        } catch {
+            try? await ownedGroup?.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func start(_ configuration: RouterConfiguration, on eventLoopGroup: any EventLoopGroup,
+                              owning ownedGroup: MultiThreadedEventLoopGroup?, logger: Logger) async throws(RouterError)
+        -> ModelRouter
     {
         let core = RouterCore(configuration: configuration, group: eventLoopGroup, logger: logger)
         let connections = OpenConnections()
@@ -85,7 +108,7 @@ public final class ModelRouter: Sendable {
         let port = serverChannel.localAddress?.port ?? configuration.port
         logger.info("router listening", metadata: ["address": "\(UpstreamAddress(host: configuration.host, port: port))"])
         return ModelRouter(port: port, host: configuration.host, core: core, serverChannel: serverChannel,
-                           connections: connections)
+                           connections: connections, ownedGroup: ownedGroup)
     }
 
     // MARK: Routes
@@ -175,6 +198,7 @@ public final class ModelRouter: Sendable {
         try? await serverChannel.close()
         await connections.drainAndClose(gracePeriod: core.configuration.stopGracePeriod)
         await core.forEachPool { $0.close() }
+        try? await ownedGroup?.shutdownGracefully()
         core.logger.info("router stopped", metadata: ["port": "\(port)"])
     }
 

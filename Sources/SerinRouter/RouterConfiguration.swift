@@ -23,11 +23,15 @@ public struct RouterConfiguration: Sendable, Hashable {
     /// client gets 504 (or, if part of the answer went out, its connection closes) and the version's metrics count a
     /// 504, so gates see a hung version fail. nginx's `proxy_read_timeout` default.
     public var upstreamTimeout: Duration
+    /// Event loop threads of the router's own, stopped with it; nil serves connections on NIO's shared group, one
+    /// thread per core. Model servers on the same machine need the cores too: on a 2-core machine shared with its
+    /// load, one thread served about a fifth more requests a second than two (docs/router.md, Benchmark).
+    public var threads: Int?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, connectTimeout: Duration = .seconds(5),
                 idleConnectionTimeout: Duration = .seconds(4), maximumIdleConnectionsPerUpstream: Int = 64,
                 stopGracePeriod: Duration = .seconds(10), clientIdleTimeout: Duration = .seconds(75),
-                upstreamTimeout: Duration = .seconds(60))
+                upstreamTimeout: Duration = .seconds(60), threads: Int? = nil)
     {
         self.host = host
         self.port = port
@@ -37,5 +41,6 @@ public struct RouterConfiguration: Sendable, Hashable {
         self.stopGracePeriod = stopGracePeriod
         self.clientIdleTimeout = clientIdleTimeout
         self.upstreamTimeout = upstreamTimeout
+        self.threads = threads
     }
 }

@@ -18,6 +18,8 @@ public enum RouterError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidUpstreamAddress(DeploymentKey, Upstream)
     /// The listener could not bind.
     case cannotListen(host: String, port: Int, reason: String)
+    /// `RouterConfiguration.threads` below 1.
+    case invalidThreadCount(Int)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum RouterError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cannotListen(let host, let port, let reason):
             return "the router cannot listen on \(UpstreamAddress(host: host, port: port)): \(reason); "
                 + "choose another address or port, or stop the process that holds it"
+        case .invalidThreadCount(let threads):
+            return "the router was given \(threads) threads; give at least 1, or none to share one thread per core"
         }
     }
 }

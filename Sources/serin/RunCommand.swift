@@ -63,6 +63,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Local runtime: how long a model server may send nothing once a request went out before the router answers 504, e.g. 60s or 5m (env SERIN_ROUTER_UPSTREAM_TIMEOUT).")
     var routerUpstreamTimeout: String = environment["SERIN_ROUTER_UPSTREAM_TIMEOUT"] ?? "60s"
 
+    @Option(help: "Local runtime: the router's threads (env SERIN_ROUTER_THREADS; default: one per core, shared with the rest of Serin). Model servers need the cores too: on a small machine, fewer router threads can serve more.")
+    var routerThreads: Int?
+
     @Option(help: "Address of Serin's own endpoints: /hooks/{github,gitlab,generic}, /metrics, /healthz, /readyz (env SERIN_LISTEN).")
     var listen: String = environment["SERIN_LISTEN"] ?? "127.0.0.1:8081"
 
@@ -119,6 +122,11 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if let text = routerThreads.map(String.init) ?? RunCommand.environment["SERIN_ROUTER_THREADS"],
+           (Int(text) ?? 0) < 1
+        {
+            throw ValidationError("--router-threads must be a whole number of at least 1, not \(text)")
+        }
         guard GitSignature(parsing: ledgerAuthor) != nil else {
             throw ValidationError("--ledger-author must be \"Name <email>\", such as \"Serin <serin@example.com>\", not \(ledgerAuthor)")
         }
@@ -213,7 +221,9 @@ struct RunCommand: AsyncParsableCommand {
         let router: ModelRouter
         do {
             let upstreamTimeout = SpecDuration(parsing: routerUpstreamTimeout)?.duration ?? .seconds(60)
-            router = try await ModelRouter.start(RouterConfiguration(host: host, port: port, upstreamTimeout: upstreamTimeout),
+            let threads = routerThreads ?? RunCommand.environment["SERIN_ROUTER_THREADS"].flatMap { Int($0) }
+            router = try await ModelRouter.start(RouterConfiguration(host: host, port: port, upstreamTimeout: upstreamTimeout,
+                                                                     threads: threads),
                                                  logger: Logger(label: "serin.router"))
         } catch {
             throw OperationFailure(description: "\(error)")

@@ -43,7 +43,7 @@ struct RunCommandTests {
         let binaries = ValidateCommandTests.executable.deletingLastPathComponent().path
         let serin = try LoggedProcess(
             ValidateCommandTests.executable, arguments: ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
-                        "--router-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--interval", "1h",
+                        "--router-listen", "127.0.0.1:0", "--router-threads", "1", "--listen", "127.0.0.1:0", "--interval", "1h",
                         "--webhook-secret-file", secretFile.path],
             environment: ["PATH": "\(binaries):/usr/bin:/bin", "HOME": repository.root.path],
             log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
@@ -127,6 +127,12 @@ struct RunCommandTests {
         let outcome = try ValidateCommandTests().serin(["run", "--ledger-author", "ops@example.com"])
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("--ledger-author must be \"Name <email>\""), "\(outcome.stderr)")
+    }
+
+    @Test func aRouterThreadCountBelowOneIsAUsageError() throws {
+        let outcome = try ValidateCommandTests().serin(["run", "--router-threads", "0"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("--router-threads must be a whole number of at least 1, not 0"), "\(outcome.stderr)")
     }
 
     @Test func aRouterAddressAlreadyInUseIsAClearErrorAtStart() async throws {

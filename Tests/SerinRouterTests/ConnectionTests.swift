@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -63,6 +64,44 @@ struct ConnectionTests {
                 _ = try await TestHTTPConnection.get(port: fixture.port, "/v2/models/iris")
             }
         }
+    }
+
+    @Test("a router given threads serves on threads of its own and stops them when it stops")
+    func ownThreads() async throws {
+        // Started first, so that the router's group is the only one new to the count.
+        _ = MultiThreadedEventLoopGroup.singleton.next()
+        let before = Self.eventLoopThreadsByGroup()
+        try await RouterFixture.with(versions: ["v1"], configuration: RouterConfiguration(port: 0, threads: 3)) { fixture in
+            try fixture.route(stable: "v1")
+            let started = Self.eventLoopThreadsByGroup().filter { before[$0.key] == nil }
+            #expect(started.count == 1)
+            #expect(started.values.first == 3)
+            #expect(try await fixture.versionsServing(3) == ["v1", "v1", "v1"])
+            try await fixture.router.stop()
+            #expect(try await eventually { Self.eventLoopThreadsByGroup().keys.allSatisfy { started[$0] == nil } })
+        }
+    }
+
+    @Test("a router given fewer than one thread refuses to start, saying what to give")
+    func noThreads() async throws {
+        await #expect(throws: RouterError.invalidThreadCount(0)) {
+            _ = try await ModelRouter.start(RouterConfiguration(port: 0, threads: 0), logger: RouterFixture.quiet)
+        }
+        #expect(RouterError.invalidThreadCount(0).description.contains("give at least 1"))
+    }
+
+    /// NIO's event loop threads in this process, counted by group: they are named `NIO-ELT-<group>-#<loop>`.
+    private static func eventLoopThreadsByGroup() -> [String: Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        var groups: [String: Int] = [:]
+        for task in tasks {
+            guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                  name.hasPrefix("NIO-ELT-")
+            else { continue }
+            let group = name.dropFirst("NIO-ELT-".count).prefix { $0 != "-" }
+            groups[String(group), default: 0] += 1
+        }
+        return groups
     }
 }
 
