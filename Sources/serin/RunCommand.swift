@@ -96,14 +96,19 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Kubernetes runtime: reconcile only while holding the Lease serin-operator, so replicas stand by (env SERIN_LEADER_ELECT=true).")
     var leaderElect = environment["SERIN_LEADER_ELECT"] == "true"
 
-    @Option(help: "Models reconciled at the same time (env SERIN_WORKERS).")
-    var workers: Int = Int(environment["SERIN_WORKERS"] ?? "") ?? 4
+    @Option(help: "Models reconciled at the same time (env SERIN_WORKERS; default 4).")
+    var workers: Int?
 
     @Option(help: "Log lines as text for people or json for pipelines (env SERIN_LOG_FORMAT).")
     var logFormat: String = environment["SERIN_LOG_FORMAT"] ?? "text"
 
     @Flag(help: "Log debug lines too.")
     var verbose = false
+
+    /// Models reconciled at once: the option, else SERIN_WORKERS, else 4 (`validate()` refused anything below 1).
+    private var workerCount: Int {
+        workers ?? RunCommand.environment["SERIN_WORKERS"].flatMap { Int($0) } ?? 4
+    }
 
     func validate() throws {
         guard ConsoleLogHandler.Format(rawValue: logFormat) != nil else {
@@ -121,7 +126,9 @@ struct RunCommand: AsyncParsableCommand {
         if let text = interval ?? RunCommand.environment["SERIN_INTERVAL"], SpecDuration(parsing: text) == nil {
             throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
         }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if let text = workers.map(String.init) ?? RunCommand.environment["SERIN_WORKERS"], (Int(text) ?? 0) < 1 {
+            throw ValidationError("--workers must be a whole number of at least 1, not \(text)")
+        }
         if let text = routerThreads.map(String.init) ?? RunCommand.environment["SERIN_ROUTER_THREADS"],
            (Int(text) ?? 0) < 1
         {
@@ -237,7 +244,7 @@ struct RunCommand: AsyncParsableCommand {
         let readiness = ReadinessTracker(role: .leader)
         let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
-                                 configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
+                                 configuration: .init(workers: workerCount, schedule: SyncSchedule(interval: pollInterval)),
                                  metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
         let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
@@ -276,7 +283,7 @@ struct RunCommand: AsyncParsableCommand {
         let readiness = ReadinessTracker(role: leaderElect ? .undecided : .leader)
         let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
-                                 configuration: .init(workers: workers, schedule: SyncSchedule(interval: pollInterval)),
+                                 configuration: .init(workers: workerCount, schedule: SyncSchedule(interval: pollInterval)),
                                  metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
         let signal = LeaseSyncSignal()
         let elector = leaderElect ? LeaderElector(

@@ -135,6 +135,13 @@ struct RunCommandTests {
         #expect(outcome.stderr.contains("--router-threads must be a whole number of at least 1, not 0"), "\(outcome.stderr)")
     }
 
+    @Test func aWorkerCountFromTheEnvironmentThatIsNotANumberIsAUsageError() throws {
+        // A repository that does not exist: were the count taken, the run would fail on it instead, not hang.
+        let outcome = try ValidateCommandTests().serin(["run", "--repo", "/no/such/repository"], environment: ["SERIN_WORKERS": "four"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("--workers must be a whole number of at least 1, not four"), "\(outcome.stderr)")
+    }
+
     @Test func aRouterAddressAlreadyInUseIsAClearErrorAtStart() async throws {
         let repository = try PlanAndHistoryCommandTests.Repository()
         try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
