@@ -58,6 +58,8 @@ struct RemoteOptions: ParsableArguments {
     var cacheDir: String? { cacheDirArgument ?? Self.environment["SERIN_CACHE_DIR"] }
 
     func validate() throws {
+        try EnvironmentFlags.validate(["SERIN_ACCEPT_UNKNOWN_HOST_KEYS", "SERIN_INSECURE_SKIP_HOST_KEY_CHECK"],
+                                      in: Self.environment)
         if passwordFile != nil && passwordEnv != nil {
             throw ValidationError("give the password with --password-file or --password-env, not both")
         }

@@ -111,6 +111,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        try EnvironmentFlags.validate(["SERIN_STATUS_ON_DESIRED_BRANCH", "SERIN_LEADER_ELECT"], in: RunCommand.environment)
+        if runtime == nil, let text = RunCommand.environment["SERIN_RUNTIME"], Runtime(rawValue: text) == nil {
+            throw ValidationError("SERIN_RUNTIME must be one of \(Runtime.allCases.map(\.rawValue).joined(separator: ", ")), not \(text)")
+        }
         guard ConsoleLogHandler.Format(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be text or json, not \(logFormat)")
         }

@@ -142,6 +142,26 @@ struct RunCommandTests {
         #expect(outcome.stderr.contains("--workers must be a whole number of at least 1, not four"), "\(outcome.stderr)")
     }
 
+    @Test func aFlagFromTheEnvironmentThatIsNeitherTrueNorFalseIsAUsageError() throws {
+        // Read as false, SERIN_LEADER_ELECT=1 would let every replica reconcile.
+        let outcome = try ValidateCommandTests().serin(["run", "--repo", "/no/such/repository"], environment: ["SERIN_LEADER_ELECT": "1"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("SERIN_LEADER_ELECT must be true or false, not 1"), "\(outcome.stderr)")
+    }
+
+    @Test func aRepositoryFlagFromTheEnvironmentThatIsNeitherTrueNorFalseIsAUsageError() throws {
+        let outcome = try ValidateCommandTests().serin(["history", "ml/iris", "--repo", "/no/such/repository"],
+                                                       environment: ["SERIN_ACCEPT_UNKNOWN_HOST_KEYS": "yes"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("SERIN_ACCEPT_UNKNOWN_HOST_KEYS must be true or false, not yes"), "\(outcome.stderr)")
+    }
+
+    @Test func anUnknownRuntimeFromTheEnvironmentIsAUsageError() throws {
+        let outcome = try ValidateCommandTests().serin(["run", "--repo", "/no/such/repository"], environment: ["SERIN_RUNTIME": "kube"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("SERIN_RUNTIME must be one of local, kubernetes, not kube"), "\(outcome.stderr)")
+    }
+
     @Test func aRouterAddressAlreadyInUseIsAClearErrorAtStart() async throws {
         let repository = try PlanAndHistoryCommandTests.Repository()
         try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
