@@ -123,43 +123,26 @@ struct RunCommandTests {
         #expect(entries.last?["phase"] as? String == "Succeeded")
     }
 
-    @Test func aLedgerAuthorThatIsNotNameAndEmailIsAUsageError() throws {
-        let outcome = try ValidateCommandTests().serin(["run", "--ledger-author", "ops@example.com"])
-        #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("--ledger-author must be \"Name <email>\""), "\(outcome.stderr)")
-    }
-
-    @Test func aRouterThreadCountBelowOneIsAUsageError() throws {
-        let outcome = try ValidateCommandTests().serin(["run", "--router-threads", "0"])
-        #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("--router-threads must be a whole number of at least 1, not 0"), "\(outcome.stderr)")
-    }
-
-    @Test func aWorkerCountFromTheEnvironmentThatIsNotANumberIsAUsageError() throws {
-        // A repository that does not exist: were the count taken, the run would fail on it instead, not hang.
-        let outcome = try ValidateCommandTests().serin(["run", "--repo", "/no/such/repository"], environment: ["SERIN_WORKERS": "four"])
-        #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("--workers must be a whole number of at least 1, not four"), "\(outcome.stderr)")
-    }
-
-    @Test func aFlagFromTheEnvironmentThatIsNeitherTrueNorFalseIsAUsageError() throws {
+    /// Values an option refuses, given on the command line or through its environment variable. Each command names
+    /// a repository that does not exist: were the value taken, the command would fail on that instead, not hang.
+    static let refusedValues: [(arguments: [String], environment: [String: String], message: String)] = [
+        (["run", "--ledger-author", "ops@example.com"], [:], "--ledger-author must be \"Name <email>\""),
+        (["run", "--router-threads", "0"], [:], "--router-threads must be a whole number of at least 1, not 0"),
+        (["run"], ["SERIN_WORKERS": "four"], "--workers must be a whole number of at least 1, not four"),
         // Read as false, SERIN_LEADER_ELECT=1 would let every replica reconcile.
-        let outcome = try ValidateCommandTests().serin(["run", "--repo", "/no/such/repository"], environment: ["SERIN_LEADER_ELECT": "1"])
-        #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("SERIN_LEADER_ELECT must be true or false, not 1"), "\(outcome.stderr)")
-    }
+        (["run"], ["SERIN_LEADER_ELECT": "1"], "SERIN_LEADER_ELECT must be true or false, not 1"),
+        (["run"], ["SERIN_RUNTIME": "kube"], "SERIN_RUNTIME must be one of local, kubernetes, not kube"),
+        (["history", "ml/iris"], ["SERIN_ACCEPT_UNKNOWN_HOST_KEYS": "yes"],
+         "SERIN_ACCEPT_UNKNOWN_HOST_KEYS must be true or false, not yes"),
+    ]
 
-    @Test func aRepositoryFlagFromTheEnvironmentThatIsNeitherTrueNorFalseIsAUsageError() throws {
-        let outcome = try ValidateCommandTests().serin(["history", "ml/iris", "--repo", "/no/such/repository"],
-                                                       environment: ["SERIN_ACCEPT_UNKNOWN_HOST_KEYS": "yes"])
+    @Test(arguments: refusedValues.indices)
+    func aValueAnOptionRefusesIsAUsageErrorNamingIt(case index: Int) throws {
+        let refused = Self.refusedValues[index]
+        let outcome = try ValidateCommandTests().serin(refused.arguments + ["--repo", "/no/such/repository"],
+                                                       environment: refused.environment)
         #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("SERIN_ACCEPT_UNKNOWN_HOST_KEYS must be true or false, not yes"), "\(outcome.stderr)")
-    }
-
-    @Test func anUnknownRuntimeFromTheEnvironmentIsAUsageError() throws {
-        let outcome = try ValidateCommandTests().serin(["run", "--repo", "/no/such/repository"], environment: ["SERIN_RUNTIME": "kube"])
-        #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("SERIN_RUNTIME must be one of local, kubernetes, not kube"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains(refused.message), "\(outcome.stderr)")
     }
 
     @Test func aRouterAddressAlreadyInUseIsAClearErrorAtStart() async throws {
