@@ -105,9 +105,19 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Log debug lines too.")
     var verbose = false
 
-    /// Models reconciled at once: the option, else SERIN_WORKERS, else 4 (`validate()` refused anything below 1).
-    private var workerCount: Int {
-        workers ?? RunCommand.environment["SERIN_WORKERS"].flatMap { Int($0) } ?? 4
+    /// Models reconciled at once: the option, else SERIN_WORKERS, else 4.
+    private var workerCount: Int { RunCommand.count(workers, environment: "SERIN_WORKERS") ?? 4 }
+
+    /// A count option's value: the command line's, else its environment variable's, else nil. `validate()` has
+    /// refused anything but a whole number of at least 1 (`validateCount`).
+    private static func count(_ option: Int?, environment name: String) -> Int? {
+        option ?? environment[name].flatMap { Int($0) }
+    }
+
+    private static func validateCount(_ option: Int?, environment name: String, flag: String) throws {
+        if let text = option.map(String.init) ?? environment[name], (Int(text) ?? 0) < 1 {
+            throw ValidationError("\(flag) must be a whole number of at least 1, not \(text)")
+        }
     }
 
     func validate() throws {
@@ -130,14 +140,8 @@ struct RunCommand: AsyncParsableCommand {
         if let text = interval ?? RunCommand.environment["SERIN_INTERVAL"], SpecDuration(parsing: text) == nil {
             throw ValidationError("--interval must be a duration such as 30s or 2m, not \(text)")
         }
-        if let text = workers.map(String.init) ?? RunCommand.environment["SERIN_WORKERS"], (Int(text) ?? 0) < 1 {
-            throw ValidationError("--workers must be a whole number of at least 1, not \(text)")
-        }
-        if let text = routerThreads.map(String.init) ?? RunCommand.environment["SERIN_ROUTER_THREADS"],
-           (Int(text) ?? 0) < 1
-        {
-            throw ValidationError("--router-threads must be a whole number of at least 1, not \(text)")
-        }
+        try RunCommand.validateCount(workers, environment: "SERIN_WORKERS", flag: "--workers")
+        try RunCommand.validateCount(routerThreads, environment: "SERIN_ROUTER_THREADS", flag: "--router-threads")
         guard GitSignature(parsing: ledgerAuthor) != nil else {
             throw ValidationError("--ledger-author must be \"Name <email>\", such as \"Serin <serin@example.com>\", not \(ledgerAuthor)")
         }
@@ -232,7 +236,7 @@ struct RunCommand: AsyncParsableCommand {
         let router: ModelRouter
         do {
             let upstreamTimeout = SpecDuration(parsing: routerUpstreamTimeout)?.duration ?? .seconds(60)
-            let threads = routerThreads ?? RunCommand.environment["SERIN_ROUTER_THREADS"].flatMap { Int($0) }
+            let threads = RunCommand.count(routerThreads, environment: "SERIN_ROUTER_THREADS")
             router = try await ModelRouter.start(RouterConfiguration(host: host, port: port, upstreamTimeout: upstreamTimeout,
                                                                      threads: threads),
                                                  logger: Logger(label: "serin.router"))
