@@ -596,18 +596,15 @@ extension ProxyHandler: UpstreamExchange {
         guard let exchange, exchange.responseStatus != nil, let context else { return }
         exchange.upstreamActivity = now
         clientNeedsFlush = true
-        if var head = pendingClientHead {
+        if body.readableBytes <= Self.coalescedBodySize, var head = pendingClientHead {
             pendingClientHead = nil
-            if body.readableBytes <= Self.coalescedBodySize {
-                var body = body
-                head.writeBuffer(&body)
-                clientHeadStorage = head
-                context.write(wrapOutboundOut(head), promise: nil)
-                return
-            }
+            var body = body
+            head.writeBuffer(&body)
             clientHeadStorage = head
             context.write(wrapOutboundOut(head), promise: nil)
+            return
         }
+        writePendingClientHead()
         context.write(wrapOutboundOut(body), promise: nil)
     }
 
