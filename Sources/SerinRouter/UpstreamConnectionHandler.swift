@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -229,12 +232,29 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
-            return "\(first.error)"
+        var error = error
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            error = first.error
         }
-        if error is ChannelError, case ChannelError.connectTimeout = error {
+        if case ChannelError.connectTimeout = error {
             return "no connection within the connect timeout"
         }
+        if let error = error as? IOError {
+            return describe(errno: error.errnoCode)
+        }
         return "\(error)"
+    }
+
+    /// What a socket error means for the upstream, in words: NIO's own descriptions name the system call that
+    /// failed ("connection reset (error set): …"), which says little to someone reading a 502.
+    static func describe(errno: CInt) -> String {
+        switch errno {
+        case ECONNREFUSED: "connection refused: nothing listens on that port"
+        case ECONNRESET: "the upstream reset the connection"
+        case EPIPE: "the upstream closed the connection while the request was being sent"
+        case ETIMEDOUT: "the connection timed out"
+        case EHOSTUNREACH, ENETUNREACH: "no route to the upstream's host"
+        default: "\(String(cString: strerror(errno))) (errno \(errno))"
+        }
     }
 }

@@ -258,13 +258,17 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
         logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; its traffic metrics at /metrics")
         logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
-        // Shut down in reverse: the loop stops taking work first, then the runtime stops the model servers.
+        // Shut down in reverse: the loop stops taking work first; then the router stops taking requests and lets
+        // those in flight finish; only then does the runtime stop the model servers, so a stop costs no request a 502.
         await runUntilSignalled(logger: logger, services: [
             ("local runtime", { await localRuntime.run() }),
+            ("router", {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                try? await router.stop()
+            }),
             ("operator loop", { await loop.run() }),
         ])
         await endpoints.stop()
-        try? await router.stop()
         await flush(ledger, logger: logger)
         logger.info("stopped")
     }

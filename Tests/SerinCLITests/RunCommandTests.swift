@@ -78,6 +78,11 @@ struct RunCommandTests {
         serin.process.waitUntilExit()
         #expect(serin.process.terminationStatus == 0)
         for pid in pids { #expect(kill(-pid, 0) != 0, "model server group \(pid) outlived serin") }
+        // The router stops taking requests, and finishes those in flight, before any model server is stopped.
+        let lines = serin.text.split(separator: "\n")
+        let routerStopped = try #require(lines.firstIndex { $0.contains("router stopped") }, "\(serin.text)")
+        let runtimeStopping = try #require(lines.firstIndex { $0.contains("stopping the local runtime") }, "\(serin.text)")
+        #expect(routerStopped < runtimeStopping, "\(serin.text)")
         // The whole run's log: the secret never appears.
         #expect(!serin.text.contains(Self.secret))
         let ledger = try repository.git("log", "--format=%s", "serin/status")

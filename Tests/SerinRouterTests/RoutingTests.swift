@@ -112,6 +112,7 @@ struct RoutingTests {
             let error = try #require(response.json["error"]?.stringValue)
             #expect(error.contains("\"v3\""))
             #expect(error.contains("127.0.0.1:\(closedPort)"))
+            #expect(error.hasSuffix("did not answer: connection refused: nothing listens on that port"))
             let traffic = try #require(fixture.router.traffic(for: RouterFixture.key)["v3"])
             #expect(traffic.responses == [502: 1])
             #expect(traffic.errors == 1)
