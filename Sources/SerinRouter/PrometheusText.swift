@@ -8,8 +8,11 @@ enum PrometheusText {
     static let requestsName = "serin_router_requests_total"
     static let durationName = "serin_router_request_duration_seconds"
 
-    /// `le` values as Prometheus's Go client writes them, so series match ones scraped from other exporters.
-    static let bucketLabels = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]
+    /// `le` values as Prometheus's Go client writes them (`0.0025`, `1`, `+Inf`), so series match ones scraped from
+    /// other exporters.
+    static let bucketLabels = LatencyHistogram.upperBounds.map { bound in
+        bound == bound.rounded() ? "\(Int(bound))" : "\(bound)"
+    } + ["+Inf"]
 
     static func render(_ traffic: [(VersionKey, VersionTraffic)]) -> String {
         var text = ""

@@ -1,12 +1,13 @@
-import SerinRouter
+import SerinCore
+@testable import SerinRouter
 import Testing
 
 @Suite("Latency histogram quantiles")
 struct LatencyHistogramTests {
     /// 100 observations: 10 up to 5 ms, 40 more up to 10 ms, 40 more up to 25 ms, 10 more up to 50 ms.
     static let histogram: LatencyHistogram = {
-        let cumulative = [10, 50, 90, 100, 100, 100, 100, 100, 100, 100, 100, 100]
-        let bounds = LatencyHistogram.upperBounds + [.infinity]
+        let cumulative = [10, 50, 90, 100, 100]
+        let bounds = [0.005, 0.01, 0.025, 0.05, .infinity]
         return LatencyHistogram(buckets: zip(bounds, cumulative).map { LatencyHistogram.Bucket(upperBound: $0, cumulativeCount: $1) },
                                 sum: 1.5)
     }()
@@ -31,6 +32,14 @@ struct LatencyHistogramTests {
         let histogram = LatencyHistogram(buckets: zip(bounds, counts).map { LatencyHistogram.Bucket(upperBound: $0, cumulativeCount: $1) },
                                          sum: 80)
         #expect(histogram.quantile(0.5) == 10)
+    }
+
+    @Test("answers faster than 5 ms are told apart: 1.5 ms ones give a p95 inside (1 ms, 2.5 ms], not 4.75 ms")
+    func fastAnswers() throws {
+        let counters = VersionCounters(VersionKey(key: DeploymentKey(namespace: "ml", name: "iris"), version: "v1"))
+        for _ in 0..<20 { counters.finish(code: 200, seconds: 0.0015, begun: false) }
+        let p95 = try #require(counters.snapshot.latency.quantile(0.95))
+        #expect(p95 > 0.001 && p95 <= 0.0025, "p95 \(p95)")
     }
 
     @Test("no observations or a quantile outside 0...1 gives nil")

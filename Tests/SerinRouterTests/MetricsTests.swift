@@ -38,7 +38,7 @@ struct MetricsTests {
             }
             let bucketBounds = lines.filter { $0.hasPrefix(#"serin_router_request_duration_seconds_bucket{\#(Self.labels),version="v1""#) }
                 .compactMap { $0.split(separator: "le=\"").last?.split(separator: "\"").first.map(String.init) }
-            #expect(Set(bucketBounds) == ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"])
+            #expect(Set(bucketBounds) == ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"])
             #expect(lines.contains { $0.hasPrefix(#"serin_router_request_duration_seconds_sum{\#(Self.labels),version="v1"} "#) })
             // The router's own scrape is not counted as model traffic.
             #expect(fixture.router.metricsText() == response.text)
