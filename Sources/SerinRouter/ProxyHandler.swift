@@ -63,7 +63,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// Client bytes not yet taken apart: the rest of a head, or requests pipelined behind the current one.
     private var inbound = ByteBuffer()
-    private var headSearchFrom = 0
+    private var headSearch = HeadSearch()
     private var exchange: Exchange?
     /// The body of the request being read, while it lasts: forwarded with the exchange, or dropped after a local
     /// answer.
@@ -182,7 +182,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             }
             // A request waits for its answer; what the client pipelined behind it stays where it is.
             guard exchange == nil, inbound.readableBytes > 0 else { return }
-            if headSearchFrom == 0 {
+            if headSearch.isAtStart {
                 // Empty lines before a request line are ignored (RFC 9112 §2.2): some clients end a body with one.
                 while inbound.readableBytes >= 2, inbound.getInteger(at: inbound.readerIndex, as: UInt16.self)
                     == UInt16(HTTPBytes.cr) << 8 | UInt16(HTTPBytes.lf)
@@ -190,16 +190,14 @@ final class ProxyHandler: ChannelDuplexHandler {
                     inbound.moveReaderIndex(forwardBy: 2)
                 }
             }
-            let length = inbound.withUnsafeReadableBytes { HTTPHeadParser.headLength($0, searchFrom: headSearchFrom) }
-            guard let length, length <= HTTPHeadParser.maximumHeadSize else {
-                guard length == nil, inbound.readableBytes <= HTTPHeadParser.maximumHeadSize else {
-                    return refuse(HTTPHeadError(kind: .tooLarge, reason: "the request head is larger than "
-                        + "\(HTTPHeadParser.maximumHeadSize) bytes"))
-                }
-                headSearchFrom = max(0, inbound.readableBytes - 3)
-                return
+            let length: Int
+            switch headSearch.search(inbound) {
+            case .complete(let found): length = found
+            case .incomplete: return
+            case .tooLarge:
+                return refuse(HTTPHeadError(kind: .tooLarge, reason: "the request head is larger than "
+                    + "\(HTTPHeadParser.maximumHeadSize) bytes"))
             }
-            headSearchFrom = 0
             guard let bytes = inbound.readSlice(length: length) else { return }
             // Moved out and back, so that the parser finds the storage uniquely held once the last head is gone.
             var fields = fieldStorage

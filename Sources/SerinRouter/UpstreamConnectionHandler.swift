@@ -45,7 +45,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private var isClosed = false
     /// Bytes of an answer's head that arrived before the rest of it.
     private var partialHead: ByteBuffer?
-    private var headSearchFrom = 0
+    private var headSearch = HeadSearch()
     /// The answer's body once its head is read; nil while waiting for a head.
     private var body: MessageBody?
     private var dechunk = false
@@ -66,7 +66,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     func begin(isHEAD: Bool) {
         requestIsHEAD = isHEAD
         partialHead = nil
-        headSearchFrom = 0
+        headSearch = HeadSearch()
         body = nil
         dechunk = false
     }
@@ -87,16 +87,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                 buffer = partial
             }
             while body == nil {
-                let length = buffer.withUnsafeReadableBytes { HTTPHeadParser.headLength($0, searchFrom: headSearchFrom) }
-                guard let length, length <= HTTPHeadParser.maximumHeadSize else {
-                    guard length == nil, buffer.readableBytes <= HTTPHeadParser.maximumHeadSize else {
-                        return fail("the answer's head is larger than \(HTTPHeadParser.maximumHeadSize) bytes")
-                    }
-                    headSearchFrom = max(0, buffer.readableBytes - 3)
+                let length: Int
+                switch headSearch.search(buffer) {
+                case .complete(let found): length = found
+                case .incomplete:
                     partialHead = buffer
                     return
+                case .tooLarge:
+                    return fail("the answer's head is larger than \(HTTPHeadParser.maximumHeadSize) bytes")
                 }
-                headSearchFrom = 0
                 guard let bytes = buffer.readSlice(length: length) else { return }
                 // Moved out and back, so that the parser finds the storage uniquely held once the last head is gone.
                 var fields = fieldStorage

@@ -190,8 +190,10 @@ struct FailureTests {
             try fixture.route(stable: "v1")
             #expect(try await fixture.versionsServing(2) == ["v1", "v1"])
             #expect(try await eventually { fixture["v1"].stats.openConnections == 0 })
+            // Counted from here: on a loaded machine the two requests above may already have needed two connections.
+            let accepted = fixture["v1"].stats.acceptedConnections
             #expect(try await fixture.versionsServing(1) == ["v1"])
-            #expect(fixture["v1"].stats.acceptedConnections == 2)
+            #expect(fixture["v1"].stats.acceptedConnections == accepted + 1)
         }
     }
 
