@@ -3,7 +3,7 @@ import Logging
 import SerinGates
 
 /// A real Prometheus (Debian's `prometheus` package, /usr/bin/prometheus) on a free loopback port, scraping a
-/// `MetricsExporter` every second, with its TSDB in a temporary directory. One per test: `stop()` in a `defer`
+/// `MetricsExporter` (or a Serin router) every second, with its TSDB in a temporary directory. One per test: `stop()` in a `defer`
 /// ends the process and removes the directory (and `deinit` does, as a safety net).
 ///
 /// Scrape jobs: one per exporter format. The mlserver and torchserve jobs add a `namespace` target label, as
@@ -33,12 +33,32 @@ public final class PrometheusServer: Sendable {
 
     /// Starts Prometheus scraping `exporter` and waits until it answers queries.
     public static func start(scraping exporter: MetricsExporter) async throws -> PrometheusServer {
+        try await start(configuration: configuration(exporterPort: exporter.port))
+    }
+
+    /// Starts Prometheus scraping a Serin router's `GET /metrics` on 127.0.0.1:`port` every second, as the
+    /// Prometheus of a cluster scrapes Serin's router, and waits until it answers queries.
+    public static func start(scrapingRouterOn port: Int) async throws -> PrometheusServer {
+        try await start(configuration: """
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: serin-router
+                metrics_path: /metrics
+                static_configs: [{targets: ["127.0.0.1:\(port)"]}]
+
+            """)
+    }
+
+    private static func start(configuration: String) async throws -> PrometheusServer {
         guard isInstalled else {
             throw HarnessError("\(executable) is missing: run scripts/install-dependencies.sh (Debian's prometheus package)")
         }
         let directory = try TemporaryDirectory(prefix: "serin-prometheus")
         let config = directory.url.appendingPathComponent("prometheus.yml")
-        try Data(configuration(exporterPort: exporter.port).utf8).write(to: config)
+        try Data(configuration.utf8).write(to: config)
         let data = try directory.subdirectory("data")
         let (port, process) = try await ServerProcess.startListening(name: "prometheus", timeout: .seconds(30)) { port in
             try ServerProcess.launch(
