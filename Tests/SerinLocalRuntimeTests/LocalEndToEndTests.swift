@@ -27,8 +27,8 @@ struct LocalEndToEndTests {
             #expect(steps == ["Pending 0 v2", "Progressing 50 v2", "Progressing 100 v2", "Promoting 100 v2", "Succeeded 100 v2"])
             #expect(await serin.runtime.workloads(of: iris).count == 1)
 
-            // A version whose server fails 30% of requests is held, then rolled back; v2 keeps serving.
-            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "3", extraArgs: ["--error-rate", "0.3"]),
+            // A version whose server fails 20% of requests is held, then rolled back; v2 keeps serving.
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "3", extraArgs: ["--error-rate", "0.2"]),
                                    message: "iris v3")
             #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v3" })
             let failed = try #require(await serin.lastEntry(iris))
