@@ -61,12 +61,17 @@ final class LocalSerin: @unchecked Sendable {
     }
 
     private func load(_ model: String) async {
-        let body = Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8)
         while !Task.isCancelled {
-            _ = try? await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(router.port)/v2/models/\(model)/infer",
-                                                          headers: ["Content-Type: application/json"], body: body, timeout: .seconds(2)))
+            _ = try? await infer(model, timeout: .seconds(2))
             try? await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// One inference request to `model` through the router; the status it got.
+    func infer(_ model: String, timeout: Duration = .seconds(10)) async throws -> Int {
+        let body = Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8)
+        return try await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(router.port)/v2/models/\(model)/infer",
+                                                        headers: ["Content-Type: application/json"], body: body, timeout: timeout)).status
     }
 
     func history(_ key: DeploymentKey) async -> [String] {

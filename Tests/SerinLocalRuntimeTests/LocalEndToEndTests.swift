@@ -84,7 +84,7 @@ struct LocalEndToEndTests {
         }
     }
 
-    @Test func aCrashingVersionRollsBackAndAMissingCommandFailsWithoutTouchingOtherModels() async throws {
+    @Test func aCrashingVersionAMissingCommandAMissingModelFileAndATakenPortEachFailWithoutTouchingOtherModels() async throws {
         let remote = try DeploymentsRemote()
         try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
         let serin = try await LocalSerin(remote: remote)
@@ -117,6 +117,17 @@ struct LocalEndToEndTests {
             let missing = await serin.lastEntry(iris)?.message ?? ""
             #expect(missing.contains("model file /nonexistent/iris.json does not exist"), "\(missing)")
             #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
+
+            // A version whose command pins a port another server holds (v1's): the server's error reaches the ledger.
+            let taken = try #require(serin.router.routes.first { $0.key == iris }?.stable?.port)
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "4", command: [
+                Built.modelServer, "--model", Built.linearModel, "--port", "\(taken)", "--name", "iris",
+            ]), message: "iris v4")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v4" })
+            let inUse = await serin.lastEntry(iris)?.message ?? ""
+            #expect(inUse.contains("127.0.0.1:\(taken) is already in use"), "\(inUse)")
+            #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
+            #expect(try await serin.infer("iris") == 200)
         }
     }
 }
