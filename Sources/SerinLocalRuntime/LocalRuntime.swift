@@ -4,30 +4,6 @@ import SerinCore
 import SerinHTTP
 import SerinOperator
 
-/// How the local runtime tells the router where each model's versions listen.
-public protocol LocalTrafficRouting: Sendable {
-    /// Replaces every route at once; weights change atomically for new requests.
-    func route(_ routes: [LocalRoute]) async
-    /// Waits until requests in flight to the model's `version` have finished (or `timeout` passed), before its
-    /// process stops.
-    func drain(_ key: DeploymentKey, version: String, timeout: Duration) async
-}
-
-/// Where one model's traffic goes.
-public struct LocalRoute: Sendable, Hashable {
-    public var key: DeploymentKey
-    /// The name clients use in `/v2/models/<name>/…`.
-    public var modelName: String
-    public var stable: LocalUpstream?
-    public var canary: LocalUpstream?
-    public var canaryWeight: Int
-}
-
-public struct LocalUpstream: Sendable, Hashable {
-    public var version: String
-    public var port: Int
-}
-
 /// The embedded runtime: each model revision runs as a child process on this machine, started from
 /// `spec.runtime.command`, behind Serin's router.
 ///
@@ -361,9 +337,7 @@ public actor LocalRuntime: ModelRuntime {
             await router.route(latest)
         }
         for route in table where !previous.contains(route) {
-            let backends = [route.stable.map { "\($0.version)@\($0.port)" }, route.canary.map { "\($0.version)@\($0.port) \(route.canaryWeight)%" }]
-                .compactMap { $0 }.joined(separator: ", ")
-            logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["backends": "\(backends.isEmpty ? "none" : backends)"]))
+            logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
         }
     }
 
