@@ -200,6 +200,7 @@ struct RunCommand: AsyncParsableCommand {
         let intervalText = interval ?? RunCommand.environment["SERIN_INTERVAL"] ?? (isLocalPath ? "2s" : "30s")
         let pollInterval = SpecDuration(parsing: intervalText)?.duration ?? .seconds(30)
         let stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
+        try StateDirectory.prepare(stateDirectory)
 
         let mirror: GitMirror
         do {

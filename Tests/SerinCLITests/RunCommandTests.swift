@@ -39,7 +39,8 @@ struct RunCommandTests {
         let secretFile = repository.root.appendingPathComponent("secret")
         try Data(Self.secret.utf8).write(to: secretFile)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile.path)
-        let state = repository.root.appendingPathComponent("state")
+        // Inside the watched repository's working tree, where `serin run` puts its default .serin when started there.
+        let state = repository.root.appendingPathComponent("repo/.serin")
         let binaries = ValidateCommandTests.executable.deletingLastPathComponent().path
         let serin = try LoggedProcess(
             ValidateCommandTests.executable, arguments: ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
@@ -87,6 +88,8 @@ struct RunCommandTests {
         #expect(!serin.text.contains(Self.secret))
         let ledger = try repository.git("log", "--format=%s", "serin/status")
         #expect(ledger.split(separator: "\n").first == "ml/iris: Succeeded 100% (v2)")
+        // The state directory's caches and logs stay out of the working tree's status.
+        #expect(try repository.git("status", "--porcelain", "--untracked-files=all").isEmpty)
     }
 
     /// With --status-on-desired-branch the ledger lives under status/ on the desired branch, next to the deployments,
