@@ -119,6 +119,8 @@ struct RolloutCanaryTests {
         #expect(simulation.workloads.values.first { $0.revision.version == "2" }?.replicas == 0)
         simulation.reconcile()
         #expect(simulation.status?.phase == .Failed)
+        #expect(simulation.status?.reason
+            == "Rolled back to v1 and removed v2. Gate successRate failed 2 checks in a row: 0.9 < 0.99 fail (2 consecutive).")
         #expect(simulation.status?.canaryWeight == 0)
         #expect(simulation.status?.gates.first { $0.name == "successRate" }?.consecutiveFailures == 2)
         #expect(simulation.workloads.values.map(\.revision.version) == ["1"])

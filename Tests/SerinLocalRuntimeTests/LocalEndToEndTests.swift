@@ -32,7 +32,7 @@ struct LocalEndToEndTests {
                                    message: "iris v3")
             #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v3" })
             let failed = try #require(await serin.lastEntry(iris))
-            #expect(failed.message.hasPrefix("Gate successRate failed 2 checks in a row"))
+            #expect(failed.message.hasPrefix("Rolled back to v2 and removed v3. Gate successRate failed 2 checks in a row"), "\(failed.message)")
             #expect(failed.gates.first { $0.name == "successRate" }.flatMap(\.value).map { $0 < 0.95 } == true)
             #expect(await serin.runtime.workloads(of: iris).count == 1)
             let routes = serin.router.routes
@@ -58,7 +58,7 @@ struct LocalEndToEndTests {
                                    e2eDocument(version: "2", extraArgs: ["--latency", "10m"], interval: "3s"), message: "iris v2")
             #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v2" })
             let failed = await serin.lastEntry(iris)?.message ?? ""
-            #expect(failed.hasPrefix("Gate successRate failed 2 checks in a row"), "\(failed)")
+            #expect(failed.hasPrefix("Rolled back to v1 and removed v2. Gate successRate failed 2 checks in a row"), "\(failed)")
             #expect((serin.router.traffic(for: iris)["2"]?.responses[504] ?? 0) > 0)
             #expect(serin.router.routes.first?.stable?.version == "1")
             #expect(serin.router.routes.first?.canary == nil)

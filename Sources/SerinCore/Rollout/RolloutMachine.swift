@@ -460,6 +460,10 @@ private struct Step {
         actions.append(.remove(canary))
         current.phase = .Failed
         current.stepIndex = nil
+        // The cause stays, after what the rollback left behind: the version that serves now.
+        let outcome = current.stableRevision.map { "Rolled back to \(display($0)) and removed \(display(canary))." }
+            ?? "Removed \(display(canary)); no version of this model serves."
+        current.reason = "\(outcome) \(current.reason)"
         status = current
     }
 
