@@ -271,6 +271,8 @@ struct RolloutChangeTests {
         #expect(simulation.phases.suffix(2) == [.RollingBack, .Failed])
         #expect(simulation.workloads.isEmpty)
         #expect(simulation.traffic == .none)
+        #expect(simulation.status?.reason.hasPrefix("Removed v1; no version of this model serves. ") == true,
+                "\(simulation.status?.reason ?? "")")
     }
 }
 
