@@ -336,7 +336,9 @@ public actor LocalRuntime: ModelRuntime {
         if let latest = publishedRoutes, latest != table {
             await router.route(latest)
         }
-        for route in table where !previous.contains(route) {
+        // A route can change without changing the split (the first version moving from canary to stable): one line
+        // per split the router applies.
+        for route in table where previous.first(where: { $0.key == route.key })?.sharesText != route.sharesText {
             logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
         }
     }

@@ -36,6 +36,25 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func aRouteThatChangesWithoutChangingTheSplitLogsNoSecondTrafficShiftedLine() async throws {
+        let state = StateDirectory()
+        let lines = CapturedLog()
+        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
+                                   router: RecordingRouter(), logger: lines.logger)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            // A first deployment: the canary takes everything, then becomes the stable version. The router's split
+            // is the same both times: all of it to v1.
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1),
+                                       .route(TrafficSplit(stable: nil, canary: deployment.revision, canaryWeight: 100))],
+                                      key: key, desired: deployment)
+            #expect(await eventually { lines.messages.contains { $0.hasPrefix("traffic shifted shares=v1 100% on :") } })
+            try await runtime.perform([.route(.all(to: deployment.revision))], key: key, desired: deployment)
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+        }
+        #expect(lines.messages.filter { $0.hasPrefix("traffic shifted shares=v1 100% on :") }.count == 1, "\(lines.messages)")
+    }
+
     @Test func aServerIsRoutedOnlyOnceItsReadinessPathAnswers() async throws {
         let state = StateDirectory()
         let router = RecordingRouter()
