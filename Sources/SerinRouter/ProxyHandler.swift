@@ -130,7 +130,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func upstreamTimedOut(_ exchange: Exchange) {
         let timeout = core.configuration.upstreamTimeout
         core.logger.info("router upstream timed out",
-                         metadata: ["model": "\(exchange.modelName)", "version": "\(exchange.target.version)",
+                         metadata: ["model": "\(exchange.target.key)", "modelName": "\(exchange.modelName)",
+                                    "version": "\(exchange.target.version)",
                                     "upstream": "\(exchange.target.address)", "timeout": "\(timeout)"])
         let connection = exchange.connection
         exchange.connection = nil
@@ -438,7 +439,8 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         core.logger.info("router upstream failed",
-                         metadata: ["model": "\(exchange.modelName)", "version": "\(exchange.target.version)",
+                         metadata: ["model": "\(exchange.target.key)", "modelName": "\(exchange.modelName)",
+                                    "version": "\(exchange.target.version)",
                                     "upstream": "\(exchange.target.address)", "reason": "\(reason)"])
         if !exchange.requestEnded {
             // The rest of the body will not be read; the connection cannot carry another request after it.

@@ -22,6 +22,9 @@ final class UpstreamTarget: Sendable {
     }
 
     var version: String { upstream.version }
+
+    /// The deployment this upstream serves a version of.
+    var key: DeploymentKey { counters.versionKey.key }
 }
 
 /// One model's route with its selector. Entries are immutable apart from the selector's position; a route that
