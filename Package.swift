@@ -264,6 +264,7 @@ let package = Package(
             dependencies: [
                 "SerinRouter",
                 "SerinCore",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

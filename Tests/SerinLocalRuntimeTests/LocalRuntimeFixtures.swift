@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import SerinCore
 import SerinLocalRuntime
-import Synchronization
 
 enum Quiet {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -95,35 +94,3 @@ actor FirstCallDelayedRouter: LocalTrafficRouting {
     func drain(_ key: DeploymentKey, version: String, timeout: Duration) {}
     var current: [LocalRoute] { applied.last ?? [] }
 }
-
-/// Log lines as `message key=value …`, for tests of what the runtime tells its operator.
-final class CapturedLog: Sendable {
-    private let storage = Mutex<[String]>([])
-
-    var messages: [String] { storage.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(log: self) }
-    }
-
-    fileprivate func append(_ line: String) { storage.withLock { $0.append(line) } }
-
-    private struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            let merged = self.metadata.merging(metadata ?? [:]) { _, new in new }
-            let fields = merged.filter { ["shares"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            log.append(([message.description] + fields).joined(separator: " "))
-        }
-    }
-}
-

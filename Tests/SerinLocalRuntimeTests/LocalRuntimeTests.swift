@@ -3,6 +3,7 @@ import SerinCore
 import SerinHTTP
 import SerinLocalRuntime
 import Testing
+import TestSupport
 
 @Suite("Local runtime with the real serin-model-server")
 struct LocalRuntimeTests {
@@ -38,9 +39,9 @@ struct LocalRuntimeTests {
 
     @Test func aRouteThatChangesWithoutChangingTheSplitLogsNoSecondTrafficShiftedLine() async throws {
         let state = StateDirectory()
-        let lines = CapturedLog()
+        let log = CapturedLog()
         let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
-                                   router: RecordingRouter(), logger: lines.logger)
+                                   router: RecordingRouter(), logger: log.logger)
         let deployment = localDeployment()
         try await supervising(runtime) {
             // A first deployment: the canary takes everything, then becomes the stable version. The router's split
@@ -48,11 +49,15 @@ struct LocalRuntimeTests {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1),
                                        .route(TrafficSplit(stable: nil, canary: deployment.revision, canaryWeight: 100))],
                                       key: key, desired: deployment)
-            #expect(await eventually { lines.messages.contains { $0.hasPrefix("traffic shifted shares=v1 100% on :") } })
+            #expect(await eventually { log.lines.contains(where: Self.sendsAllToV1) })
             try await runtime.perform([.route(.all(to: deployment.revision))], key: key, desired: deployment)
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
         }
-        #expect(lines.messages.filter { $0.hasPrefix("traffic shifted shares=v1 100% on :") }.count == 1, "\(lines.messages)")
+        #expect(log.lines.filter(Self.sendsAllToV1).count == 1, "\(log.lines.map(\.message))")
+    }
+
+    private static func sendsAllToV1(_ line: CapturedLog.Line) -> Bool {
+        line.message == "traffic shifted" && line.metadata["shares"]?.hasPrefix("v1 100% on :") == true
     }
 
     @Test func aServerIsRoutedOnlyOnceItsReadinessPathAnswers() async throws {

@@ -2,6 +2,7 @@ import NIOHTTP1
 import SerinCore
 @testable import SerinRouter
 import Testing
+import TestSupport
 
 @Suite("Routing requests to model versions")
 struct RoutingTests {
@@ -98,7 +99,8 @@ struct RoutingTests {
 
     @Test("an upstream that refuses connections gives 502 with JSON, counted as an error of its version")
     func unreachableUpstream() async throws {
-        try await RouterFixture.with(versions: ["v1"]) { fixture in
+        let log = CapturedLog()
+        try await RouterFixture.with(versions: ["v1"], logger: log.logger) { fixture in
             let closedPort = try await {
                 let upstream = try await TestUpstream.start(version: "gone")
                 await upstream.stop()
@@ -117,6 +119,12 @@ struct RoutingTests {
             #expect(traffic.responses == [502: 1])
             #expect(traffic.errors == 1)
             #expect(traffic.inFlight == 0)
+            // The log line names the deployment, as every line about a model does, and says why in words.
+            let failed = try #require(log.lines.first { $0.message == "router upstream failed" })
+            #expect(failed.metadata["model"] == "ml/iris")
+            #expect(failed.metadata["modelName"] == "iris")
+            #expect(failed.metadata["version"] == "v3")
+            #expect(failed.metadata["reason"] == "connection refused: nothing listens on that port")
         }
     }
 

@@ -24,11 +24,12 @@ struct RouterFixture {
         configuration: RouterConfiguration = RouterConfiguration(port: 0),
         receiveBufferSize: Int? = nil,
         sendBufferSize: Int? = nil,
+        logger: Logger = quiet,
         _ body: (RouterFixture) async throws -> Result
     ) async throws -> Result {
         var configuration = configuration
         configuration.host = "127.0.0.1"
-        let router = try await ModelRouter.start(configuration, logger: quiet)
+        let router = try await ModelRouter.start(configuration, logger: logger)
         var upstreams: [String: TestUpstream] = [:]
         do {
             for version in versions {

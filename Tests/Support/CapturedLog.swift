@@ -1,0 +1,39 @@
+import Logging
+import Synchronization
+
+/// What a component logged, each line as its message and metadata, for tests of what it tells an operator.
+public final class CapturedLog: Sendable {
+    public struct Line: Sendable {
+        public var message: String
+        public var metadata: [String: String]
+    }
+
+    private let storage = Mutex<[Line]>([])
+
+    public init() {}
+
+    public var lines: [Line] { storage.withLock { $0 } }
+
+    public var logger: Logger {
+        Logger(label: "test") { _ in Handler(capture: self) }
+    }
+
+    fileprivate func append(_ line: Line) { storage.withLock { $0.append(line) } }
+
+    private struct Handler: LogHandler {
+        let capture: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            let merged = self.metadata.merging(metadata ?? [:]) { _, new in new }
+            capture.append(Line(message: message.description, metadata: merged.mapValues { "\($0)" }))
+        }
+    }
+}
