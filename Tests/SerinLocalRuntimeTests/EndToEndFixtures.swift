@@ -2,7 +2,6 @@ import Foundation
 import SerinCore
 import SerinGates
 import SerinGit
-import SerinHTTP
 import SerinLocalRuntime
 import SerinOperator
 import SerinRouter
@@ -69,9 +68,7 @@ final class LocalSerin: @unchecked Sendable {
 
     /// One inference request to `model` through the router; the status it got.
     func infer(_ model: String, timeout: Duration = .seconds(10)) async throws -> Int {
-        let body = Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8)
-        return try await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(router.port)/v2/models/\(model)/infer",
-                                                        headers: ["Content-Type: application/json"], body: body, timeout: timeout)).status
+        try await SerinLocalRuntimeTests.infer(port: router.port, model: model, timeout: timeout)
     }
 
     func history(_ key: DeploymentKey) async -> [String] {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SerinCore
+import SerinHTTP
 import SerinLocalRuntime
 
 enum Quiet {
@@ -93,4 +94,12 @@ actor FirstCallDelayedRouter: LocalTrafficRouting {
 
     func drain(_ key: DeploymentKey, version: String, timeout: Duration) {}
     var current: [LocalRoute] { applied.last ?? [] }
+}
+
+/// One inference request for the iris model's four features to `/v2/models/<model>/infer` on 127.0.0.1:`port`, a
+/// model server's or the router's; the status it got.
+func infer(port: Int, model: String = "iris", timeout: Duration = .seconds(10)) async throws -> Int {
+    let body = Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8)
+    return try await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/v2/models/\(model)/infer",
+                                                    headers: ["Content-Type: application/json"], body: body, timeout: timeout)).status
 }

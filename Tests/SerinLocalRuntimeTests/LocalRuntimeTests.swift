@@ -28,11 +28,7 @@ struct LocalRuntimeTests {
             #expect(route.modelName == "iris")
             #expect(route.stable?.version == "1")
             let port = try #require(route.stable?.port)
-            let response = try await HTTPTransport.send(HTTPRequest(
-                method: "POST", url: "http://127.0.0.1:\(port)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
-                body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8),
-                timeout: .seconds(5)))
-            #expect(response.status == 200)
+            #expect(try await infer(port: port, timeout: .seconds(5)) == 200)
             #expect(FileManager.default.fileExists(atPath: state.path + "/models/ml/iris/\(deployment.revision.digest)/server.log"))
         }
     }

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import SerinCore
 import SerinGates
-import SerinHTTP
 import SerinRouter
 import TestSupport
 import Testing
@@ -77,10 +76,8 @@ struct RouterPrometheusTests {
 
     /// Inference requests through the router, one every 20 ms, until cancelled.
     static func load(routerPort: Int) async {
-        let body = Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8)
         while !Task.isCancelled {
-            _ = try? await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(routerPort)/v2/models/iris/infer",
-                                                          headers: ["Content-Type: application/json"], body: body, timeout: .seconds(2)))
+            _ = try? await infer(port: routerPort, timeout: .seconds(2))
             try? await Task.sleep(for: .milliseconds(20))
         }
     }

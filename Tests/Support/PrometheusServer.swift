@@ -3,8 +3,8 @@ import Logging
 import SerinGates
 
 /// A real Prometheus (Debian's `prometheus` package, /usr/bin/prometheus) on a free loopback port, scraping a
-/// `MetricsExporter` (or a Serin router) every second, with its TSDB in a temporary directory. One per test: `stop()` in a `defer`
-/// ends the process and removes the directory (and `deinit` does, as a safety net).
+/// `MetricsExporter` (or a Serin router) every second, with its TSDB in a temporary directory. One per test:
+/// `stop()` in a `defer` ends the process and removes the directory (and `deinit` does, as a safety net).
 ///
 /// Scrape jobs: one per exporter format. The mlserver and torchserve jobs add a `namespace` target label, as
 /// Kubernetes service discovery does in production, because those servers do not know their namespace.
@@ -39,11 +39,7 @@ public final class PrometheusServer: Sendable {
     /// Starts Prometheus scraping a Serin router's `GET /metrics` on 127.0.0.1:`port` every second, as the
     /// Prometheus of a cluster scrapes Serin's router, and waits until it answers queries.
     public static func start(scrapingRouterOn port: Int) async throws -> PrometheusServer {
-        try await start(configuration: """
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-              evaluation_interval: 1s
+        try await start(configuration: everySecond + """
             scrape_configs:
               - job_name: serin-router
                 metrics_path: /metrics
@@ -80,12 +76,17 @@ public final class PrometheusServer: Sendable {
         return server
     }
 
-    private static func configuration(exporterPort: UInt16) -> String {
-        """
+    /// Scrapes and rule evaluations once a second, so that tests wait seconds for samples, not minutes.
+    private static let everySecond = """
         global:
           scrape_interval: 1s
           scrape_timeout: 1s
           evaluation_interval: 1s
+
+        """
+
+    private static func configuration(exporterPort: UInt16) -> String {
+        everySecond + """
         scrape_configs:
           - job_name: serin
             metrics_path: \(MetricsExporter.Format.serin.path)
