@@ -16,15 +16,17 @@ import Synchronization
 //   connection and bytes copied both ways untouched (stable version only, nothing parsed, routed or counted).
 // Two loads: one request at a time, the targets taking turns request by request (latency without queueing:
 // p50/p99 overhead; taking turns per request puts a noisy neighbour's burst on every target alike), and
-// SERIN_BENCH_CONNECTIONS concurrent connections per target in blocks of SERIN_BENCH_SECONDS (throughput). Each
-// figure is the median of SERIN_BENCH_ROUNDS rounds (9, of 2-second blocks: more short rounds judge the median
-// more tightly than a few long ones), the targets taken in turn within each round, each round starting with the next
-// target; the throughput verdict is the median of the rounds' router-to-nginx ratios, with a confidence interval.
+// SERIN_BENCH_CONNECTIONS concurrent connections per target for SERIN_BENCH_SECONDS per round, in slices of
+// SERIN_BENCH_SLICE (0.25 s) with the targets taking turns slice by slice (throughput). Each
+// figure is the median of SERIN_BENCH_ROUNDS rounds (9, of 2 seconds per target: more short rounds judge the
+// median more tightly than a few long ones), each round starting with the next target; the throughput verdict is the median of the rounds' router-to-nginx ratios, with a confidence interval.
 // Targets: the router adds under 1 ms at p99, and holds at least nginx's throughput.
 
 let rounds = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ROUNDS"] ?? "") ?? 9
 let seconds = Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SECONDS"] ?? "") ?? 2
 let concurrency = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_CONNECTIONS"] ?? "") ?? 32
+let slice = min(seconds, Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SLICE"] ?? "") ?? 0.25)
+let slicesPerRound = max(1, Int((seconds / slice).rounded()))
 let proxyThreads = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_PROXY_THREADS"] ?? "") ?? System.coreCount
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -220,6 +222,11 @@ struct CPUTime {
     /// (which any proxy making the same system calls pays alike).
     var proxyUser: Double = 0
 
+    static func += (lhs: inout CPUTime, rhs: CPUTime) {
+        lhs = CPUTime(generator: lhs.generator + rhs.generator, upstreams: lhs.upstreams + rhs.upstreams,
+                      proxy: lhs.proxy + rhs.proxy, proxyUser: lhs.proxyUser + rhs.proxyUser)
+    }
+
     static func - (lhs: CPUTime, rhs: CPUTime) -> CPUTime {
         CPUTime(generator: lhs.generator - rhs.generator, upstreams: lhs.upstreams - rhs.upstreams, proxy: lhs.proxy - rhs.proxy,
                 proxyUser: lhs.proxyUser - rhs.proxyUser)
@@ -285,7 +292,13 @@ func children(of parent: Int32) -> [Int32] {
     }
 }
 
-func load(port: Int, connections: Int, duration: Double, group: any EventLoopGroup) async throws -> Measurement {
+/// What one block of the throughput load got back, and how long it ran.
+struct LoadBlock {
+    var results: [LoadResult]
+    var elapsed: Double
+}
+
+func load(port: Int, connections: Int, duration: Double, group: any EventLoopGroup) async throws -> LoadBlock {
     let deadline = NIODeadline.now() + .nanoseconds(Int64(duration * 1e9))
     let start = DispatchTime.now().uptimeNanoseconds
     let results = try await withThrowingTaskGroup(of: LoadResult.self) { tasks in
@@ -312,7 +325,13 @@ func load(port: Int, connections: Int, duration: Double, group: any EventLoopGro
         }
         return try await tasks.reduce(into: [LoadResult]()) { $0.append($1) }
     }
-    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return LoadBlock(results: results, elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+/// One target's figures from its blocks of a round: requests over the time the blocks ran, latencies pooled.
+func measurement(of blocks: [LoadBlock], port: Int) -> Measurement {
+    let results = blocks.flatMap(\.results)
+    let elapsed = blocks.reduce(0) { $0 + $1.elapsed }
     let latencies = results.flatMap(\.latencies).sorted()
     guard !latencies.isEmpty else { fail("no request completed against port \(port)") }
     func percentile(_ p: Double) -> Double {
@@ -688,13 +707,23 @@ for round in 0..<rounds {
     for (target, measurement) in zip(targets, latencies) {
         sequential[target.name, default: []].append(measurement)
     }
-    // Each round starts the throughput blocks with the next target: on this shared machine a block's cost depends on
-    // where it falls (blocks that follow others measure cheaper), so every target takes every place in turn.
-    for index in targets.indices {
-        let target = targets[(index + round) % targets.count]
-        let start = try await cpuTime(proxy: target.name)
-        var measurement = try await load(port: target.port, connections: concurrency, duration: seconds, group: loadGroup)
-        measurement.cpu = (try await cpuTime(proxy: target.name) - start).perRequest(measurement.requests)
+    // The throughput load runs in slices of SERIN_BENCH_SLICE seconds, the targets taking turns slice by slice, so
+    // that the other tenants' load, which shifts from second to second on this machine, weighs on every target
+    // alike; each round starts with the next target, so every target takes every place in turn.
+    let order = targets.indices.map { targets[($0 + round) % targets.count] }
+    var blocks: [String: [LoadBlock]] = [:]
+    var cpu: [String: CPUTime] = [:]
+    for _ in 0..<slicesPerRound {
+        for target in order {
+            let start = try await cpuTime(proxy: target.name)
+            let block = try await load(port: target.port, connections: concurrency, duration: slice, group: loadGroup)
+            cpu[target.name, default: CPUTime()] += try await cpuTime(proxy: target.name) - start
+            blocks[target.name, default: []].append(block)
+        }
+    }
+    for target in order {
+        var measurement = measurement(of: blocks[target.name] ?? [], port: target.port)
+        measurement.cpu = (cpu[target.name] ?? CPUTime()).perRequest(measurement.requests)
         concurrent[target.name, default: []].append(measurement)
     }
 }
