@@ -1,6 +1,7 @@
 import Logging
 import SerinCore
 import SerinKube
+import SerinOperator
 
 /// Sets a model's weights in the route object its traffic provider names (an HTTPRoute or a VirtualService) with a
 /// JSON patch of those weights alone. The route belongs to whoever wrote it; Serin only moves its own backends'
@@ -34,7 +35,10 @@ struct TrafficRouter: Sendable {
             do throws(KubeError) {
                 let patched = try await client.patch(shape.type, name: name, namespace: namespace, .json(operations))
                 let summary = wanted.map { "\($0.service) \($0.weight.map(String.init) ?? "unweighted")" }.joined(separator: ", ")
-                logger.info("traffic shifted", metadata: ["route": "\(what)", "model": "\(key)", "backends": "\(summary)"])
+                // About the model's split, not one version: without the current context's (desired) version.
+                ModelLogContext.$current.withValue(ModelLogContext.current?.withoutVersion) {
+                    logger.info("traffic shifted", metadata: ["route": "\(what)", "model": "\(key)", "backends": "\(summary)"])
+                }
                 await events.record(patched, .trafficShifted, "Serin set the weights of \(key)'s backends: \(summary)")
                 return
             } catch .invalid(let status) where attempt < Self.maxAttempts {

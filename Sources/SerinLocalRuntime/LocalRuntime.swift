@@ -108,7 +108,7 @@ public actor LocalRuntime: ModelRuntime {
     }
 
     public func perform(_ actions: [RolloutAction], key: DeploymentKey, desired: ModelDeployment?) async throws {
-        if let context = ModelLogContext.current { logContexts[key] = context }
+        if let context = ModelLogContext.current, context.key == key { logContexts[key] = context }
         for action in actions {
             switch action {
             case .deploy(let revision, let replicas):
@@ -338,15 +338,27 @@ public actor LocalRuntime: ModelRuntime {
         }
         // A route can change without changing the split (the first version moving from canary to stable): one line
         // per split the router applies.
+        // The line is about the model's split, not one version: it carries none, where the current context would
+        // label it with the desired version even while the split serves another (a rollback's stable version).
         for route in table where previous.first(where: { $0.key == route.key })?.sharesText != route.sharesText {
-            logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
+            ModelLogContext.$current.withValue(context(of: route.key)?.withoutVersion) {
+                logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
+            }
         }
     }
 
-    /// What a line about `key` carries: the model, the version it is about, and the desired commit.
+    /// The context of the work on `key`: the current one when it is about `key` (a publish during one model's
+    /// reconcile can log another's line), else the last one `key`'s work ran with.
+    private func context(of key: DeploymentKey) -> ModelLogContext? {
+        if let current = ModelLogContext.current, current.key == key { return current }
+        return logContexts[key]
+    }
+
+    /// What a line about `key` carries: the model, the version it is about (none for a line about the whole model),
+    /// and the desired commit.
     private func metadata(of key: DeploymentKey, version: String?, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
-        var metadata = (ModelLogContext.current ?? logContexts[key])?.metadata ?? ["model": "\(key)"]
-        if let version { metadata["version"] = "\(version)" }
+        var metadata = context(of: key)?.metadata ?? ["model": "\(key)"]
+        metadata["version"] = version.map { "\($0)" }
         return metadata.merging(extra) { _, new in new }
     }
 

@@ -23,6 +23,13 @@ public struct ModelLogContext: Sendable, Equatable {
 
     @TaskLocal public static var current: ModelLogContext?
 
+    /// This context for a line about the model as a whole, such as how its traffic is split between versions.
+    public var withoutVersion: ModelLogContext {
+        var context = self
+        context.version = nil
+        return context
+    }
+
     /// The metadata a log line about this model carries.
     public var metadata: Logger.Metadata {
         var metadata: Logger.Metadata = ["model": "\(key)", "desiredCommit": "\(desiredCommit.prefix(12))"]

@@ -21,7 +21,8 @@ struct RuntimeHarness {
     static let iris = DeploymentKey(namespace: namespace, name: "iris")
 
     /// Starts everything, creates the `ml` namespace, runs `body`, and stops everything, also when `body` throws.
-    static func with(_ options: KubeEmulatorOptions = KubeEmulatorOptions(),
+    /// The runtime logs to `runtimeLogger`.
+    static func with(_ options: KubeEmulatorOptions = KubeEmulatorOptions(), runtimeLogger: Logger = Quiet.logger,
                      beforeStart: (KubeEmulator, KubeClient) async throws -> Void = { _, _ in },
                      _ body: (RuntimeHarness) async throws -> Void) async throws {
         let emulator = try await KubeEmulator.start(options, logger: Quiet.logger)
@@ -32,7 +33,7 @@ struct RuntimeHarness {
             let client = KubeClient(configuration: configuration, logger: Quiet.logger)
             _ = try await client.create(.namespaces, ["metadata": ["name": .string(namespace)]])
             try await beforeStart(emulator, client)
-            let runtime = KubernetesRuntime(client: client, configuration: .init(instance: "serin-test"), logger: Quiet.logger)
+            let runtime = KubernetesRuntime(client: client, configuration: .init(instance: "serin-test"), logger: runtimeLogger)
             let harness = RuntimeHarness(emulator: emulator, client: client, runtime: runtime, kubectl: kubectl)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await runtime.run() }

@@ -2,7 +2,9 @@ import Foundation
 import SerinCore
 import SerinKube
 import SerinKubeRuntime
+import SerinOperator
 import Testing
+import TestSupport
 
 /// Traffic splits through each provider: a Gateway API HTTPRoute and an Istio VirtualService the user wrote, and
 /// replica counts when there is no router.
@@ -26,6 +28,23 @@ struct TrafficTests {
                          name: (JSONValue) -> String? = { $0["name"]?.stringValue }) -> [String] {
         let rule = route?[path: "spec", rules]?.arrayValue?[1]
         return (rule?[backends]?.arrayValue ?? []).map { "\(name($0) ?? "?")=\($0["weight"]?.integerValue.map(String.init) ?? "-")" }
+    }
+
+    @Test func aWeightChangeIsLoggedForTheModelWithoutTheDesiredVersion() async throws {
+        // The line is about the split, which names its backends; during a rollback the desired version is not one of them.
+        let log = CapturedLog(metadataProvider: ModelLogContext.metadataProvider)
+        try await RuntimeHarness.with(runtimeLogger: log.logger) { harness in
+            try await harness.kubectl.succeed(["apply", "-f", try harness.kubectl.manifest("route.yaml", Self.httpRoute),
+                                               "--validate=false"])
+            let v1 = try iris("1", traffic: "{gatewayAPI: {route: models}}")
+            let context = ModelLogContext(key: RuntimeHarness.iris, version: "3", desiredCommit: "0123456789abcdef")
+            try await ModelLogContext.$current.withValue(context) {
+                try await harness.settle([.deploy(v1.revision, replicas: 1), .route(.all(to: v1.revision))], desired: v1)
+            }
+        }
+        let line = try #require(log.lines.first { $0.message == "traffic shifted" })
+        #expect(line.metadata["model"] == "ml/iris")
+        #expect(line.metadata["version"] == nil, "\(line.metadata)")
     }
 
     @Test func httpRouteWeightsFollowTheSplitAndNothingElseInTheRouteMoves() async throws {

@@ -2,6 +2,7 @@ import Foundation
 import SerinCore
 import SerinHTTP
 import SerinLocalRuntime
+import SerinOperator
 import Testing
 import TestSupport
 
@@ -50,6 +51,41 @@ struct LocalRuntimeTests {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
         }
         #expect(log.lines.filter(Self.sendsAllToV1).count == 1, "\(log.lines.map(\.message))")
+    }
+
+    @Test func aTrafficShiftedLineCarriesNoVersionWhileTheDesiredVersionIsAnother() async throws {
+        // A rollback: Git asks for v3 while the split serves v1. The line is about the split, which names its versions.
+        let context = ModelLogContext(key: key, version: "3", desiredCommit: "0123456789abcdef")
+        let line = try await trafficShiftedLine(whileWorkingOn: context)
+        #expect(line.metadata["model"] == "ml/iris")
+        #expect(line.metadata["desiredCommit"] == "0123456789ab")
+        #expect(line.metadata["version"] == nil, "\(line.metadata)")
+    }
+
+    @Test func aTrafficShiftedLineNamesItsModelWhileAnotherModelsWorkRuns() async throws {
+        let context = ModelLogContext(key: DeploymentKey(namespace: "ml", name: "other"), version: "2",
+                                      desiredCommit: "0123456789abcdef")
+        let line = try await trafficShiftedLine(whileWorkingOn: context)
+        #expect(line.metadata["model"] == "ml/iris", "\(line.metadata)")
+        #expect(line.metadata["version"] == nil, "\(line.metadata)")
+    }
+
+    /// The line for v1 taking all of `key`'s traffic, logged while `context` is the work's context, as the console
+    /// sees it (with the context's metadata added to every line).
+    private func trafficShiftedLine(whileWorkingOn context: ModelLogContext) async throws -> CapturedLog.Line {
+        let state = StateDirectory()
+        let log = CapturedLog(metadataProvider: ModelLogContext.metadataProvider)
+        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
+                                   router: RecordingRouter(), logger: log.logger)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await ModelLogContext.$current.withValue(context) {
+                try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
+                                          key: key, desired: deployment)
+            }
+            #expect(await eventually { log.lines.contains(where: Self.sendsAllToV1) })
+        }
+        return try #require(log.lines.first(where: Self.sendsAllToV1))
     }
 
     private static func sendsAllToV1(_ line: CapturedLog.Line) -> Bool {

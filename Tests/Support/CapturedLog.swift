@@ -9,8 +9,12 @@ public final class CapturedLog: Sendable {
     }
 
     private let storage = Mutex<[Line]>([])
+    private let metadataProvider: Logger.MetadataProvider?
 
-    public init() {}
+    /// `metadataProvider` adds its metadata to every line as the console's handler does, under the line's own.
+    public init(metadataProvider: Logger.MetadataProvider? = nil) {
+        self.metadataProvider = metadataProvider
+    }
 
     public var lines: [Line] { storage.withLock { $0 } }
 
@@ -32,7 +36,8 @@ public final class CapturedLog: Sendable {
 
         func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
                  function: String, line: UInt) {
-            let merged = self.metadata.merging(metadata ?? [:]) { _, new in new }
+            let provided = capture.metadataProvider?.get() ?? [:]
+            let merged = self.metadata.merging(provided) { _, new in new }.merging(metadata ?? [:]) { _, new in new }
             capture.append(Line(message: message.description, metadata: merged.mapValues { "\($0)" }))
         }
     }
