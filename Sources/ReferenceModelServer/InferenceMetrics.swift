@@ -1,3 +1,4 @@
+import SerinCore
 import Synchronization
 
 /// Infer counters and latency in Prometheus text, under MLServer's own names and labels, so the Prometheus queries
@@ -48,7 +49,7 @@ public final class InferenceMetrics: Sendable {
     /// The Prometheus text exposition format (version 0.0.4) of every series.
     public var prometheusText: String {
         let snapshot = self.snapshot
-        let labels = "model=\"\(Self.escape(modelName))\",version=\"\(Self.escape(modelVersion))\""
+        let labels = "model=\"\(PrometheusLabelValue.escaped(modelName))\",version=\"\(PrometheusLabelValue.escaped(modelVersion))\""
         var lines: [String] = [
             "# HELP model_infer_request_success Model infer request success count",
             "# TYPE model_infer_request_success counter",
@@ -68,19 +69,5 @@ public final class InferenceMetrics: Sendable {
         lines.append("model_infer_request_duration_sum{\(labels)} \(snapshot.durationSum)")
         lines.append("model_infer_request_duration_count{\(labels)} \(Double(snapshot.durationCount))")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Label values escape backslash, double quote and newline, as the text format requires.
-    static func escape(_ value: String) -> String {
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

@@ -1,3 +1,5 @@
+import SerinCore
+
 /// The router's counters in Prometheus's text exposition format (version 0.0.4), served at `GET /metrics`.
 ///
 /// The series names and labels are a contract: the Prometheus gates' PromQL templates query exactly
@@ -40,23 +42,9 @@ enum PrometheusText {
     }
 
     private static func labelText(_ version: VersionKey) -> String {
-        "namespace=\"\(escaped(version.key.namespace))\",deployment=\"\(escaped(version.key.name))\","
+        let escaped = PrometheusLabelValue.escaped
+        return "namespace=\"\(escaped(version.key.namespace))\",deployment=\"\(escaped(version.key.name))\","
             + "version=\"\(escaped(version.version))\""
-    }
-
-    /// Label values escape backslash, double quote and line feed, as the format requires.
-    static func escaped(_ value: String) -> String {
-        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 
     /// A float as Prometheus parses it; Swift's shortest round-trip form (`0.123`, `1e-05`) is valid Go syntax.
