@@ -106,7 +106,8 @@ public final class ModelRouter: Sendable {
             throw .cannotListen(host: configuration.host, port: configuration.port, reason: "\(error)")
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
-        logger.info("router listening", metadata: ["address": "\(UpstreamAddress(host: configuration.host, port: port))"])
+        let address = UpstreamAddress(host: configuration.host, port: port)
+        logger.info("router listening on http://\(address): /v2/models/<model>/…, /models/<model>/…, GET /metrics")
         return ModelRouter(port: port, host: configuration.host, core: core, serverChannel: serverChannel,
                            connections: connections, ownedGroup: ownedGroup)
     }
@@ -170,8 +171,16 @@ public final class ModelRouter: Sendable {
         let addresses = core.routingTable.addresses
         await core.forEachPool { $0.closeIdle(keeping: addresses) }
         let result = DrainResult(remaining: remaining)
-        core.logger.info("router drained versions",
-                         metadata: ["model": "\(key)", "versions": "\(versions.sorted())", "result": "\(result)"])
+        // Labelled with the version drained, like every line about one version (usually a drain has one).
+        var metadata: Logger.Metadata = ["model": "\(key)"]
+        let names = versions.sorted()
+        if names.count == 1 { metadata["version"] = "\(names[0])" } else { metadata["versions"] = "\(names.joined(separator: ", "))" }
+        if result.isComplete {
+            core.logger.info("router drained: no request left in flight", metadata: metadata)
+        } else {
+            metadata["result"] = "\(result)"
+            core.logger.warning("router drain timed out with requests still in flight", metadata: metadata)
+        }
         return result
     }
 

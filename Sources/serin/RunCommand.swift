@@ -256,9 +256,8 @@ struct RunCommand: AsyncParsableCommand {
                                  configuration: .init(workers: workerCount, schedule: SyncSchedule(interval: pollInterval)),
                                  metrics: metrics, readiness: readiness, logger: Logger(label: "serin.operator"))
         let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
+        // The router and the endpoints logged their addresses as they started listening.
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
-        logger.info("router listening on http://\(host):\(router.port): POST /v2/models/<model>/infer; its traffic metrics at /metrics")
-        logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
         // Shut down in reverse: the loop stops taking work first; then the router stops taking requests and lets
         // those in flight finish; only then does the runtime stop the model servers, so a stop costs no request a 502.
         await runUntilSignalled(logger: logger, services: [
@@ -311,7 +310,6 @@ struct RunCommand: AsyncParsableCommand {
             Task { await signal.request(through: elector, logger: endpointsLogger) }
         })
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
-        logger.info("Serin's endpoints on http://\(endpoints.host):\(endpoints.port): /hooks/…, /metrics, /healthz, /readyz")
         logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
         // Informers run on standbys too, so a new leader starts with warm caches; the loop stops first on shutdown.
         await runUntilSignalled(logger: logger, services: [

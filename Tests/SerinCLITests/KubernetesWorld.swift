@@ -215,7 +215,7 @@ extension KubernetesRunTests {
         /// Returns the status answered.
         @discardableResult
         func announcePush(to serin: LoggedProcess, signedWith secret: String = KubernetesRunTests.secret) async throws -> Int {
-            guard let port = await serin.port(after: "Serin's endpoints on http://127.0.0.1:") else {
+            guard let port = await serin.port(after: "endpoints listening on http://127.0.0.1:") else {
                 throw Failure("no endpoints line: \(serin.text)")
             }
             let push = #"{"ref":"refs/heads/main"}"#

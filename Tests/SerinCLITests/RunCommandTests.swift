@@ -51,7 +51,7 @@ struct RunCommandTests {
 
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         let router = try #require(await serin.port(after: "router listening on http://127.0.0.1:"))
-        let endpoints = try #require(await serin.port(after: "Serin's endpoints on http://127.0.0.1:"))
+        let endpoints = try #require(await serin.port(after: "endpoints listening on http://127.0.0.1:"))
         let (status, answer) = try await post("http://127.0.0.1:\(router)/v2/models/iris/infer",
                                               body: #"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#,
                                               headers: ["Content-Type": "application/json"])

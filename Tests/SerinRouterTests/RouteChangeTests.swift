@@ -1,5 +1,6 @@
 import SerinCore
 import SerinRouter
+import TestSupport
 import Synchronization
 import Testing
 
@@ -62,7 +63,8 @@ struct RouteChangeTests {
 
     @Test("drain takes a version out of the route and returns only after its requests in flight finished")
     func drainWaitsForInFlightRequests() async throws {
-        try await RouterFixture.with { fixture in
+        let log = CapturedLog()
+        try await RouterFixture.with(logger: log.logger) { fixture in
             try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
             let held = (0..<2).map { _ in
                 Task {
@@ -95,11 +97,17 @@ struct RouteChangeTests {
                                                               headers: [("X-Serin-Version", "v1")], body: [])
             #expect(pinned.status == 404)
         }
+        // The line is about the drained version, in words.
+        let drained = try #require(log.lines.first { $0.message.hasPrefix("router drain") })
+        #expect(drained.message == "router drained: no request left in flight")
+        #expect(drained.metadata["model"] == "ml/iris")
+        #expect(drained.metadata["version"] == "v1")
     }
 
     @Test("drain gives up after its timeout and reports the requests still in flight")
     func drainTimesOut() async throws {
-        try await RouterFixture.with { fixture in
+        let log = CapturedLog()
+        try await RouterFixture.with(logger: log.logger) { fixture in
             try fixture.route(stable: "v1", canary: "v2", canaryWeight: 0)
             let held = Task { try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold", body: []) }
             #expect(try await eventually { fixture["v1"].stats.heldRequests == 1 })
@@ -114,6 +122,10 @@ struct RouteChangeTests {
             #expect(try await held.value.servedBy == "v1")
             #expect(await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .seconds(60)).isComplete)
         }
+        let timedOut = try #require(log.lines.first { $0.message.hasPrefix("router drain") })
+        #expect(timedOut.message == "router drain timed out with requests still in flight")
+        #expect(timedOut.metadata["version"] == "v1")
+        #expect(timedOut.metadata["result"] == "timed out with requests in flight: v1: 1")
     }
 
     @Test("removing a route answers 404 for its model while other models keep their routes")
