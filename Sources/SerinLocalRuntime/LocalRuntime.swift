@@ -254,6 +254,11 @@ public actor LocalRuntime: ModelRuntime {
                     deployment: deployment, revision: revision, directory: directory, log: RotatingLogFile(path: directory + "/server.log"))
             }
         }
+        if !running, let process = processes[key]?[revision.digest], process.wantsRunning, process.child != nil {
+            // A version stopped in place (a rolled-back canary, a stable version during a recreate) may still have
+            // requests in flight, as a removed one may: they finish before its process is told to stop.
+            await router.drain(key, version: revision.version, timeout: configuration.stopGrace)
+        }
         guard var process = processes[key]?[revision.digest] else { return }
         if process.wantsRunning == running { return }
         process.wantsRunning = running

@@ -228,6 +228,25 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func scalingARunningRevisionToZeroDrainsItBeforeItsProcessStops() async throws {
+        // What a rollback does to its canary: routed away, then stopped in place.
+        let state = StateDirectory()
+        let router = RecordingRouter()
+        let runtime = runtime(state, router: router)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
+                                      key: key, desired: deployment)
+            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            try await runtime.perform([.route(.none), .scale(deployment.revision, replicas: 0)], key: key, desired: deployment)
+            #expect(await router.drained == ["ml/iris 1"])
+            #expect(await runtime.workloads(of: key)[deployment.revision.digest]?.message == "stopped")
+            // Stopping it again has nothing in flight to wait for.
+            try await runtime.perform([.scale(deployment.revision, replicas: 0)], key: key, desired: deployment)
+            #expect(await router.drained == ["ml/iris 1"])
+        }
+    }
+
     @Test func aRestartedRuntimeStopsTheServersAnEarlierOneLeftRunning() async throws {
         let state = StateDirectory()
         let first = runtime(state, router: RecordingRouter())
