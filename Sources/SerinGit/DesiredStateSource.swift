@@ -171,7 +171,8 @@ public actor DesiredStateSource {
             let message = root.isEmpty ? "the commit has no files" : "the commit has no \(root)/ directory"
             let diagnostic = Diagnostic(file: root.isEmpty ? "." : root, mark: SourceMark(line: 1, column: 1), message: message,
                                         hint: "check the branch and the deployments path; nothing is applied from this commit")
-            logger.error("desired state not applied", metadata: ["commit": "\(tip.short)", "reason": "\(message)"])
+            // The caller reports an invalid commit (the operator's loop, in one line with what stays in force).
+            logger.debug("desired state not applied", metadata: ["commit": "\(tip.short)", "reason": "\(message)"])
             return .invalid(commit: tip, diagnostics: [diagnostic], lastGood: lastGood)
         }
         for path in reading.deleted {
@@ -195,7 +196,7 @@ public actor DesiredStateSource {
             logger.warning("the desired branch was force-pushed", metadata: ["branch": "\(configuration.branch)", "commit": "\(tip.short)"])
         }
         guard decoding.isValid else {
-            logger.error("desired state not applied: the commit does not validate",
+            logger.debug("desired state not applied: the commit does not validate",
                          metadata: ["commit": "\(tip.short)", "errors": "\(decoding.errors.count)",
                                     "first": "\(decoding.errors.first.map(\.description) ?? "")"])
             return .invalid(commit: tip, diagnostics: decoding.errors, lastGood: lastGood)

@@ -96,10 +96,15 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             // A resync: every model is looked at again, which repairs drift and notices crashed workloads. A model
             // at rest costs a read and nothing else.
             for key in await desired.keys.sorted() { await queue.add(key) }
-        case .invalid(let commit, let diagnostics, _):
-            logger.error("the desired branch does not validate; the last good state stays in force",
-                         metadata: ["commit": "\(commit.short)", "errors": "\(diagnostics.count)",
-                                    "first": "\(diagnostics.first.map(\.description) ?? "")"])
+        case .invalid(let commit, let diagnostics, let lastGood):
+            // The one line about an invalid commit (DesiredStateSource leaves it to the loop).
+            let metadata: Logger.Metadata = ["commit": "\(commit.short)", "errors": "\(diagnostics.count)",
+                                             "first": "\(diagnostics.first.map(\.description) ?? "")"]
+            if lastGood == nil {
+                logger.error("the desired branch does not validate; nothing is applied until a commit does", metadata: metadata)
+            } else {
+                logger.error("the desired branch does not validate; the last good state stays in force", metadata: metadata)
+            }
         case .failed:
             // DesiredStateSource has logged why; the last good state stays in force and the loop carries on.
             break

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SerinCore
 import SerinGit
 import SerinOperator
@@ -16,7 +17,8 @@ struct LoopHarness {
     let loop: ReconcileLoop<ManualClock>
     static let iris = DeploymentKey(namespace: "ml", name: "iris")
 
-    init(remote: DeploymentsRemote) async throws {
+    /// The source and the loop log to `logger`.
+    init(remote: DeploymentsRemote, logger: Logger = Quiet.logger) async throws {
         self.remote = remote
         let (ledger, reader) = try await remote.ledger()
         self.reader = reader
@@ -25,10 +27,10 @@ struct LoopHarness {
             Timestamp(millisecondsSinceEpoch: 1_795_918_800_000 + clock.now.offset.components.seconds * 1_000)
         }, logger: Quiet.logger)
         let source = DesiredStateSource(mirror: try await remote.mirror("source-\(UUID().uuidString)"),
-                                        configuration: .init(branch: "main", root: "deployments"), logger: Quiet.logger)
+                                        configuration: .init(branch: "main", root: "deployments"), logger: logger)
         loop = ReconcileLoop(source: source, reconciler: reconciler, clock: clock,
                              configuration: .init(workers: 2, schedule: SyncSchedule(interval: .seconds(3600))),
-                             logger: Quiet.logger)
+                             logger: logger)
     }
 
     func phases() async throws -> [String] {
@@ -77,6 +79,36 @@ struct ReconcileLoopTests {
             #expect(await harness.runtime.versions(of: LoopHarness.iris) == ["2"])
             #expect(await harness.gates.checks.map(\.canaryWeight) == [10, 50, 100])
         }
+    }
+
+    @Test func anInvalidCommitIsReportedInOneLineThatSaysTheLastGoodStateStaysInForce() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
+        let log = CapturedLog()
+        let harness = try await LoopHarness(remote: remote, logger: log.logger)
+        try await harness.run { harness in
+            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+            try await remote.merge("deployments/iris.yaml", "apiVersion: serin.dev/v1alpha1\nkind: ModelDeployment\n",
+                                   message: "broken")
+            harness.loop.syncNow()
+            #expect(await eventually { log.lines.contains { $0.message.contains("does not validate") } })
+        }
+        let reports = log.lines.filter { $0.level >= .warning }
+        #expect(reports.map(\.message) == ["the desired branch does not validate; the last good state stays in force"])
+        #expect(reports.first?.metadata["first"]?.hasPrefix("deployments/iris.yaml:") == true, "\(reports)")
+    }
+
+    @Test func anInvalidFirstCommitIsReportedAsNothingApplied() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", "apiVersion: serin.dev/v1alpha1\nkind: ModelDeployment\n",
+                               message: "broken")
+        let log = CapturedLog()
+        let harness = try await LoopHarness(remote: remote, logger: log.logger)
+        try await harness.run { _ in
+            #expect(await eventually { log.lines.contains { $0.message.contains("does not validate") } })
+        }
+        let reports = log.lines.filter { $0.level >= .warning }
+        #expect(reports.map(\.message) == ["the desired branch does not validate; nothing is applied until a commit does"])
     }
 
     @Test func aSteadyStateMakesNoRuntimeChangesAndNoCommits() async throws {

@@ -4,6 +4,7 @@ import Synchronization
 /// What a component logged, each line as its message and metadata, for tests of what it tells an operator.
 public final class CapturedLog: Sendable {
     public struct Line: Sendable {
+        public var level: Logger.Level
         public var message: String
         public var metadata: [String: String]
     }
@@ -38,7 +39,7 @@ public final class CapturedLog: Sendable {
                  function: String, line: UInt) {
             let provided = capture.metadataProvider?.get() ?? [:]
             let merged = self.metadata.merging(provided) { _, new in new }.merging(metadata ?? [:]) { _, new in new }
-            capture.append(Line(message: message.description, metadata: merged.mapValues { "\($0)" }))
+            capture.append(Line(level: level, message: message.description, metadata: merged.mapValues { "\($0)" }))
         }
     }
 }
