@@ -22,9 +22,8 @@ struct LocalRuntimeTests {
         let runtime = runtime(state, router: router)
         let deployment = localDeployment()
         try await supervising(runtime) {
-            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
-                                      key: key, desired: deployment)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            try await runtime.serve(deployment, as: key)
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
             let route = try #require(await router.current.first)
             #expect(route.modelName == "iris")
             #expect(route.stable?.version == "1")
@@ -80,8 +79,7 @@ struct LocalRuntimeTests {
         let deployment = localDeployment()
         try await supervising(runtime) {
             try await ModelLogContext.$current.withValue(context) {
-                try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
-                                          key: key, desired: deployment)
+                try await runtime.serve(deployment, as: key)
             }
             #expect(await eventually { log.lines.contains(where: Self.sendsAllToV1) })
         }
@@ -100,11 +98,10 @@ struct LocalRuntimeTests {
         let deployment = localDeployment(command: [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}",
                                                    "--name", "{{model.name}}", "--ready-after", "2s"])
         try await supervising(runtime) {
-            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
-                                      key: key, desired: deployment)
+            try await runtime.serve(deployment, as: key)
             #expect(await eventually { await router.current.first != nil })
             #expect(await router.current.first?.stable == nil)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
             #expect(await eventually { await router.current.first?.stable?.version == "1" })
             // Every table published before the server was ready routed nothing to it.
             let tables = await router.tables
@@ -137,8 +134,7 @@ struct LocalRuntimeTests {
         defer { try? FileManager.default.removeItem(at: script) }
         let deployment = localDeployment(command: ["python3", script.path, "{{port}}"])
         try await supervising(runtime) {
-            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
-                                      key: key, desired: deployment)
+            try await runtime.serve(deployment, as: key)
             #expect(await eventually { await router.current.first?.stable != nil })
             // Probes run every 100 ms: well past the 6th.
             try await Task.sleep(for: .seconds(2))
@@ -177,12 +173,12 @@ struct LocalRuntimeTests {
         let deployment = localDeployment()
         try await supervising(runtime) {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
             try await runtime.perform([.scale(deployment.revision, replicas: 0)], key: key, desired: nil)
             #expect(await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == false)
             // Started again without the desired document: from the spec the state directory recorded.
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: nil)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
         }
     }
 
@@ -217,9 +213,8 @@ struct LocalRuntimeTests {
         let runtime = runtime(state, router: router)
         let deployment = localDeployment()
         try await supervising(runtime) {
-            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
-                                      key: key, desired: deployment)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            try await runtime.serve(deployment, as: key)
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
             try await runtime.perform([.route(.none), .remove(deployment.revision)], key: key, desired: nil)
             #expect(await router.drained == ["ml/iris 1"])
             #expect(await runtime.workloads(of: key).isEmpty)
@@ -235,9 +230,8 @@ struct LocalRuntimeTests {
         let runtime = runtime(state, router: router)
         let deployment = localDeployment()
         try await supervising(runtime) {
-            try await runtime.perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))],
-                                      key: key, desired: deployment)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            try await runtime.serve(deployment, as: key)
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
             try await runtime.perform([.route(.none), .scale(deployment.revision, replicas: 0)], key: key, desired: deployment)
             #expect(await router.drained == ["ml/iris 1"])
             #expect(await runtime.workloads(of: key)[deployment.revision.digest]?.message == "stopped")
@@ -268,9 +262,21 @@ struct LocalRuntimeTests {
         let deployment = localDeployment()
         try await supervising(runtime) {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
-            #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
         }
         let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
         #expect(recorded["processes"]?.arrayValue?.isEmpty == true)
+    }
+}
+
+extension LocalRuntime {
+    /// Starts `deployment` and routes all of `key`'s traffic to it, as a first deployment does.
+    func serve(_ deployment: ModelDeployment, as key: DeploymentKey) async throws {
+        try await perform([.deploy(deployment.revision, replicas: 1), .route(.all(to: deployment.revision))], key: key,
+                          desired: deployment)
+    }
+
+    func isReady(_ deployment: ModelDeployment, as key: DeploymentKey) -> Bool {
+        workloads(of: key)[deployment.revision.digest]?.isReady == true
     }
 }
