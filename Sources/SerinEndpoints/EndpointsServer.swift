@@ -106,9 +106,10 @@ public final class EndpointsServer: Sendable {
                     metadata: ["branch": "\(configuration.branch)"])
         if !disabled.isEmpty {
             let paths = disabled.map(\.path).joined(separator: ", ")
+            // The paths go in `off` alone, so a terminal line does not list them twice.
             logger.notice("""
-                webhook endpoints off, they refuse every request: \(paths); give them a secret \
-                (--webhook-secret-file or SERIN_WEBHOOK_SECRET) to turn them on; Serin polls Git meanwhile
+                webhook endpoints off: they refuse every request until Serin has a secret \
+                (--webhook-secret-file or SERIN_WEBHOOK_SECRET); Serin polls Git meanwhile
                 """, metadata: ["off": "\(paths)"])
         }
         return EndpointsServer(port: port, host: configuration.host, core: core, serverChannel: serverChannel,

@@ -203,7 +203,8 @@ struct EndpointsServerTests {
         try await EndpointsFixture.with(secrets: sources) { fixture in
             #expect(fixture.server.disabledEndpoints == [.gitlab, .generic])
             let notice = fixture.logs.entries.first { $0.level == .notice }
-            #expect(notice.map { "\($0.message)" }?.contains("/hooks/gitlab, /hooks/generic") == true)
+            #expect(notice.map { "\($0.metadata["off"] ?? "")" } == "/hooks/gitlab, /hooks/generic")
+            #expect(notice.map { "\($0.message)" }?.contains("--webhook-secret-file or SERIN_WEBHOOK_SECRET") == true)
 
             let gitlab = try await fixture.send("POST", "/hooks/gitlab", headers: [
                 "X-Gitlab-Event: Push Hook", "X-Gitlab-Token: anything",
