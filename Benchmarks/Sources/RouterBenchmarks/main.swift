@@ -25,7 +25,8 @@ import Synchronization
 let rounds = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ROUNDS"] ?? "") ?? 9
 let seconds = Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SECONDS"] ?? "") ?? 2
 let concurrency = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_CONNECTIONS"] ?? "") ?? 32
-let slice = min(seconds, Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SLICE"] ?? "") ?? 0.25)
+// At least 50 ms: each slice opens its connections anew.
+let slice = min(seconds, max(0.05, Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SLICE"] ?? "") ?? 0.25))
 let slicesPerRound = max(1, Int((seconds / slice).rounded()))
 let proxyThreads = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_PROXY_THREADS"] ?? "") ?? System.coreCount
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
