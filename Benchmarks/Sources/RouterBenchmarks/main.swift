@@ -793,8 +793,11 @@ if concurrent["router"] != nil, concurrent["nginx"] != nil {
     // Single rounds scatter widely on a shared machine: the interval says how far the median itself can be trusted,
     // and a verdict inside it is the machine's noise as much as the router's.
     let interval = medianInterval(ratios)
-    let judged = interval.lower >= 1 ? "met, above nginx's beyond the noise"
-        : interval.upper < 1 ? "NOT MET, below nginx's beyond the noise"
+    // An interval that holds the median with little confidence (too few rounds: one round's is 0%) tells nothing.
+    let judgeable = interval.confidence >= 0.9
+    let judged = judgeable && interval.lower >= 1 ? "met, above nginx's beyond the noise"
+        : judgeable && interval.upper < 1 ? "NOT MET, below nginx's beyond the noise"
+        : !judgeable ? (ratio >= 1 ? "met by the median; too few rounds to judge the noise" : "NOT MET by the median; too few rounds to judge the noise")
         : ratio >= 1 ? "met by the median, within the noise" : "NOT MET by the median, within the noise"
     print("router throughput is \(String(format: "%.2f", ratio))x nginx's, the median of \(ratios.count) rounds "
         + "(\(String(format: "%.2f", ratios.first ?? .nan))x to \(String(format: "%.2f", ratios.last ?? .nan))x; the median "
