@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SerinCore
 import SerinHTTP
 import SerinLocalRuntime
@@ -10,10 +11,11 @@ import TestSupport
 struct LocalRuntimeTests {
     let key = DeploymentKey(namespace: "ml", name: "iris")
 
-    func runtime(_ state: StateDirectory, router: RecordingRouter, crashLoopRestarts: Int = 3) -> LocalRuntime {
+    func runtime(_ state: StateDirectory, router: some LocalTrafficRouting, crashLoopRestarts: Int = 3,
+                 logger: Logger = Quiet.logger) -> LocalRuntime {
         LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100),
                                           crashLoopRestarts: crashLoopRestarts),
-                     router: router, logger: Quiet.logger)
+                     router: router, logger: logger)
     }
 
     @Test func aDeployedRevisionStartsAndIsReadyOnceItsReadinessPathAnswers() async throws {
@@ -36,8 +38,7 @@ struct LocalRuntimeTests {
     @Test func aRouteThatChangesWithoutChangingTheSplitLogsNoSecondTrafficShiftedLine() async throws {
         let state = StateDirectory()
         let log = CapturedLog()
-        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
-                                   router: RecordingRouter(), logger: log.logger)
+        let runtime = runtime(state, router: RecordingRouter(), logger: log.logger)
         let deployment = localDeployment()
         try await supervising(runtime) {
             // A first deployment: the canary takes everything, then becomes the stable version. The router's split
@@ -74,8 +75,7 @@ struct LocalRuntimeTests {
     private func trafficShiftedLine(whileWorkingOn context: ModelLogContext) async throws -> CapturedLog.Line {
         let state = StateDirectory()
         let log = CapturedLog(metadataProvider: ModelLogContext.metadataProvider)
-        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100)),
-                                   router: RecordingRouter(), logger: log.logger)
+        let runtime = runtime(state, router: RecordingRouter(), logger: log.logger)
         let deployment = localDeployment()
         try await supervising(runtime) {
             try await ModelLogContext.$current.withValue(context) {
@@ -148,9 +148,7 @@ struct LocalRuntimeTests {
     @Test func theRouterEndsOnTheLatestRoutesWhenAnEarlierPublishReachesItLast() async throws {
         let state = StateDirectory()
         let router = FirstCallDelayedRouter()
-        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5),
-                                                        probeInterval: .milliseconds(100)),
-                                   router: router, logger: Quiet.logger)
+        let runtime = runtime(state, router: router)
         let stable = localDeployment(version: "1"), canary = localDeployment(version: "2")
         // Two route changes in a row; the first reaches the router after the second.
         await withTaskGroup(of: Void.self) { group in
