@@ -341,10 +341,9 @@ public actor LocalRuntime: ModelRuntime {
         if let latest = publishedRoutes, latest != table {
             await router.route(latest)
         }
-        // A route can change without changing the split (the first version moving from canary to stable): one line
-        // per split the router applies.
-        // The line is about the model's split, not one version: it carries none, where the current context would
-        // label it with the desired version even while the split serves another (a rollback's stable version).
+        // One line per split the router applies (a route can change without changing the split: the first version
+        // moving from canary to stable). The line is about the split, not one version: it carries none, where the
+        // current context would label it with the desired version even while the split serves another (a rollback).
         for route in table where previous.first(where: { $0.key == route.key })?.sharesText != route.sharesText {
             ModelLogContext.$current.withValue(context(of: route.key)?.withoutVersion) {
                 logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
