@@ -78,6 +78,9 @@ public actor LocalRuntime: ModelRuntime {
     private var processes: [DeploymentKey: [String: Supervised]] = [:]
     private var routes: [DeploymentKey: TrafficSplit] = [:]
     private var publishedRoutes: [LocalRoute]?
+    /// Models left out of the routes because another model on this machine already serves their name: the router
+    /// routes `/v2/models/<name>/…` by name alone. Each maps to the name and the model that holds it.
+    private var nameConflicts: [DeploymentKey: (modelName: String, heldBy: DeploymentKey)] = [:]
     /// Each model's last reconcile context: supervision logs outside any reconcile, and its lines about a model
     /// still name the desired commit that model is at.
     private var logContexts: [DeploymentKey: ModelLogContext] = [:]
@@ -97,8 +100,9 @@ public actor LocalRuntime: ModelRuntime {
     // MARK: ModelRuntime
 
     public func workloads(of key: DeploymentKey) -> [String: WorkloadObservation] {
-        (processes[key] ?? [:]).mapValues { process in
-            if let failure = process.failure { return WorkloadObservation(isReady: false, hasFailed: true, message: failure) }
+        let conflict = nameConflicts[key].map(Self.nameConflictMessage)
+        return (processes[key] ?? [:]).mapValues { process in
+            if let failure = process.failure ?? conflict { return WorkloadObservation(isReady: false, hasFailed: true, message: failure) }
             if !process.wantsRunning { return WorkloadObservation(isReady: false, message: "stopped") }
             let lastLine = process.log.lastLines(1).first.map { "; last output: \($0)" } ?? ""
             let message = process.ready ? nil : process.lastExit.map { "restarting: it \($0)\(lastLine)" }
@@ -318,6 +322,11 @@ public actor LocalRuntime: ModelRuntime {
 
     private func publishRoutes() async {
         var table: [LocalRoute] = []
+        // A name goes to the model the router already sends it to, else to the first model by key; the others are
+        // left out, rather than the router refusing the whole table and every other model's changes with it.
+        var owners: [String: DeploymentKey] = [:]
+        for route in publishedRoutes ?? [] where routes[route.key] != nil { owners[route.modelName] = route.key }
+        var conflicts: [DeploymentKey: (modelName: String, heldBy: DeploymentKey)] = [:]
         for (key, split) in routes.sorted(by: { $0.key < $1.key }) {
             let revisions = processes[key] ?? [:]
             // Only a server that answers its readiness probe is routed, as a Kubernetes Service lists only ready pods:
@@ -329,9 +338,20 @@ public actor LocalRuntime: ModelRuntime {
                 return LocalUpstream(version: revision.version, port: port)
             }
             let modelName = (split.stable ?? split.canary).flatMap { revisions[$0.digest]?.deployment.spec.model.name } ?? key.name
+            if let owner = owners[modelName], owner != key {
+                conflicts[key] = (modelName, owner)
+                continue
+            }
+            owners[modelName] = key
             table.append(LocalRoute(key: key, modelName: modelName, stable: upstream(split.stable), canary: upstream(split.canary),
                                     canaryWeight: split.canaryWeight))
         }
+        for (key, conflict) in conflicts where nameConflicts[key]?.heldBy != conflict.heldBy {
+            logger.error("model name already served on this machine",
+                         metadata: metadata(of: key, version: nil, ["error": "\(Self.nameConflictMessage(conflict))"]))
+            eventSink.yield(key)
+        }
+        nameConflicts = conflicts
         guard table != publishedRoutes else { return }
         let previous = publishedRoutes ?? []
         publishedRoutes = table
@@ -349,6 +369,11 @@ public actor LocalRuntime: ModelRuntime {
                 logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
             }
         }
+    }
+
+    private static func nameConflictMessage(_ conflict: (modelName: String, heldBy: DeploymentKey)) -> String {
+        "the model name \"\(conflict.modelName)\" is already served by \(conflict.heldBy) on this machine; the local "
+            + "router routes /v2/models/<name>/… by name alone, so give spec.model.name a name no other model uses"
     }
 
     /// The context of the work on `key`: the current one when it is about `key` (a publish during one model's

@@ -78,14 +78,14 @@ final class LocalSerin: @unchecked Sendable {
     func lastEntry(_ key: DeploymentKey) async -> HistoryEntry? { try? await reader.history(of: key).last }
 }
 
-func e2eDocument(name: String = "iris", version: String, extraArgs: [String] = [], command: [String]? = nil,
-                 interval: String = "1s") -> String {
+func e2eDocument(name: String = "iris", namespace: String = "ml", version: String, extraArgs: [String] = [],
+                 command: [String]? = nil, interval: String = "1s") -> String {
     let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}", "--name", "{{model.name}}",
                               "--version", "{{model.version}}"]
     return """
     apiVersion: serin.dev/v1alpha1
     kind: ModelDeployment
-    metadata: {name: \(name), namespace: ml}
+    metadata: {name: \(name), namespace: \(namespace)}
     spec:
       model: {name: \(name), version: "\(version)", uri: "file://\(Built.linearModel)"}
       runtime:

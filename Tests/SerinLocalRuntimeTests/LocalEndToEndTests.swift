@@ -109,6 +109,17 @@ struct LocalEndToEndTests {
             #expect(await serin.history(iris).last == "Failed 0 v2")
             #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
 
+            // A model in another namespace that also calls itself iris: the router routes by name, so it fails on
+            // its own and iris keeps its route.
+            let otherIris = DeploymentKey(namespace: "other", name: "iris")
+            try await remote.merge("deployments/other-iris.yaml", e2eDocument(namespace: "other", version: "1"),
+                                   message: "deploy other/iris")
+            #expect(await eventually(within: .seconds(60)) { await serin.history(otherIris).last == "Failed 0 v1" })
+            let conflict = await serin.lastEntry(otherIris)?.message ?? ""
+            #expect(conflict.contains("the model name \"iris\" is already served by ml/iris on this machine"), "\(conflict)")
+            #expect(serin.router.routes.first { $0.key == iris }?.stable?.version == "1")
+            #expect(try await serin.infer("iris") == 200)
+
             // A version whose model file is missing: the server's own error reaches the ledger.
             try await remote.merge("deployments/iris.yaml", e2eDocument(version: "3", command: [
                 Built.modelServer, "--model", "/nonexistent/iris.json", "--port", "{{port}}", "--name", "iris",

@@ -33,13 +33,14 @@ final class StateDirectory: @unchecked Sendable {
 }
 
 /// A ModelDeployment whose command runs `command` (templated), as a user would write it for the local runtime.
-func localDeployment(version: String = "1", command: [String]? = nil, readinessPath: String = "/v2/health/ready") -> ModelDeployment {
+func localDeployment(version: String = "1", namespace: String = "ml", command: [String]? = nil,
+                     readinessPath: String = "/v2/health/ready") -> ModelDeployment {
     let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}",
                               "--name", "{{model.name}}", "--version", "{{model.version}}"]
     let yaml = """
     apiVersion: serin.dev/v1alpha1
     kind: ModelDeployment
-    metadata: {name: iris, namespace: ml}
+    metadata: {name: iris, namespace: \(namespace)}
     spec:
       model: {name: iris, version: "\(version)", uri: "file://\(Built.linearModel)"}
       runtime:

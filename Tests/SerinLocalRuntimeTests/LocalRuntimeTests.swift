@@ -239,6 +239,30 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func aModelWhoseNameAnotherModelServesFailsAndTheOtherKeepsItsRoute() async throws {
+        // Two deployments in different namespaces, both serving "iris": the router routes /v2/models/iris by name.
+        let state = StateDirectory()
+        let router = RecordingRouter()
+        let log = CapturedLog()
+        let runtime = runtime(state, router: router, logger: log.logger)
+        let first = localDeployment(), second = localDeployment(namespace: "other")
+        try await supervising(runtime) {
+            try await runtime.serve(first, as: first.key)
+            #expect(await eventually { await router.current.first?.stable != nil })
+            try await runtime.serve(second, as: second.key)
+            let workload = await runtime.workloads(of: second.key)[second.revision.digest]
+            #expect(workload?.hasFailed == true)
+            #expect(workload?.message?.hasPrefix("the model name \"iris\" is already served by ml/iris on this machine") == true,
+                    "\(workload?.message ?? "")")
+            // The first model keeps its route through every later publish, and its workload is unaffected.
+            #expect(await eventually { await runtime.isReady(second, as: second.key) == false })
+            #expect(await router.current.map(\.key) == [first.key])
+            #expect(await runtime.isReady(first, as: first.key))
+            #expect(log.lines.filter { $0.message == "model name already served on this machine" }.map { $0.metadata["model"] }
+                    == ["other/iris"])
+        }
+    }
+
     @Test func aRestartedRuntimeStopsTheServersAnEarlierOneLeftRunning() async throws {
         let state = StateDirectory()
         let first = runtime(state, router: RecordingRouter())
