@@ -81,6 +81,10 @@ public actor LocalRuntime: ModelRuntime {
     /// Models left out of the routes because another model on this machine already serves their name: the router
     /// routes `/v2/models/<name>/…` by name alone. Each maps to the name and the model that holds it.
     private var nameConflicts: [DeploymentKey: (modelName: String, heldBy: DeploymentKey)] = [:]
+    /// The version each revision is routed, counted and drained under in the router, by model and digest: its
+    /// version, or `version@digest` (`ServingRevision.description`) for a second revision of a version another
+    /// revision of the model already holds, since the router tells upstreams apart by that name.
+    private var routingLabels: [DeploymentKey: [String: String]] = [:]
     /// Each model's last reconcile context: supervision logs outside any reconcile, and its lines about a model
     /// still name the desired commit that model is at.
     private var logContexts: [DeploymentKey: ModelLogContext] = [:]
@@ -261,7 +265,7 @@ public actor LocalRuntime: ModelRuntime {
         if !running, let process = processes[key]?[revision.digest], process.wantsRunning, process.child != nil {
             // A version stopped in place (a rolled-back canary, a stable version during a recreate) may still have
             // requests in flight, as a removed one may: they finish before its process is told to stop.
-            await router.drain(key, version: revision.version, timeout: configuration.stopGrace)
+            await router.drain(key, version: routingLabel(of: revision, key: key), timeout: configuration.stopGrace)
         }
         guard var process = processes[key]?[revision.digest] else { return }
         if process.wantsRunning == running { return }
@@ -310,10 +314,11 @@ public actor LocalRuntime: ModelRuntime {
     private func remove(_ revision: ServingRevision, key: DeploymentKey) async {
         if let process = processes[key]?[revision.digest] {
             if process.child != nil {
-                await router.drain(key, version: revision.version, timeout: configuration.stopGrace)
+                await router.drain(key, version: routingLabel(of: revision, key: key), timeout: configuration.stopGrace)
             }
             process.child?.stop(grace: configuration.stopGrace)
             processes[key]?[revision.digest] = nil
+            routingLabels[key]?[revision.digest] = nil
             logger.info("removed model version", metadata: metadata(of: key, version: revision.version))
         }
         try? FileManager.default.removeItem(atPath: revisionDirectory(key: key, digest: revision.digest))
@@ -335,7 +340,11 @@ public actor LocalRuntime: ModelRuntime {
             func upstream(_ revision: ServingRevision?) -> LocalUpstream? {
                 guard let revision, let process = revisions[revision.digest], process.ready, let port = process.port
                 else { return nil }
-                return LocalUpstream(version: revision.version, port: port)
+                return LocalUpstream(version: routingLabel(of: revision, key: key), port: port)
+            }
+            // The stable side first, so that it keeps its plain version when a new revision of it arrives.
+            for revision in [split.stable, split.canary].compactMap({ $0 }) where revisions[revision.digest] != nil {
+                _ = routingLabel(of: revision, key: key)
             }
             let modelName = (split.stable ?? split.canary).flatMap { revisions[$0.digest]?.deployment.spec.model.name } ?? key.name
             if let owner = owners[modelName], owner != key {
@@ -369,6 +378,15 @@ public actor LocalRuntime: ModelRuntime {
                 logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
             }
         }
+    }
+
+    /// The name `revision` has in the router (see `routingLabels`), given on first use and kept until it is removed.
+    private func routingLabel(of revision: ServingRevision, key: DeploymentKey) -> String {
+        if let label = routingLabels[key]?[revision.digest] { return label }
+        let taken = Set((routingLabels[key] ?? [:]).values)
+        let label = taken.contains(revision.version) ? revision.description : revision.version
+        routingLabels[key, default: [:]][revision.digest] = label
+        return label
     }
 
     private static func nameConflictMessage(_ conflict: (modelName: String, heldBy: DeploymentKey)) -> String {

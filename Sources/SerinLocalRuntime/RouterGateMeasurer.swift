@@ -49,8 +49,12 @@ public actor RouterGateMeasurer: GateMeasuring {
             guard let version, let now = traffic[version] else { return nil }
             return now.since(before[version] ?? VersionTraffic())
         }
-        let canary = window(context.canaryVersion)
-        let stable = window(context.stableVersion)
+        // The router counts each upstream under the name the local runtime routes it by: its version, or
+        // `version@digest` for a second revision of one version (a new image, same version). Read the names from the
+        // route; a canary that is not routed yet has no traffic of its own, even when the stable shares its version.
+        let route = router.routes.first { $0.key == context.key }
+        let canary = window(route?.canary?.version ?? (context.canaryVersion == context.stableVersion ? nil : context.canaryVersion))
+        let stable = window(route?.stable?.version ?? context.stableVersion)
         var results: [GateResult] = []
         for gate in gates {
             guard rollout.metrics == .serin else {

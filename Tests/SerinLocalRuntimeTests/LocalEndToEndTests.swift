@@ -44,6 +44,41 @@ struct LocalEndToEndTests {
         for pid in pids { #expect(!processGroupExists(pid)) }
     }
 
+    @Test func aNewRevisionOfTheSameVersionIsCanariedBesideTheOldOneAndPromoted() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
+        let serin = try await LocalSerin(remote: remote)
+        try await serin.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+            // The serving fields change, the version does not: a new revision of v1, rolled out as a canary.
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1", extraArgs: ["--latency", "1ms"]),
+                                   message: "iris v1, with a latency")
+            #expect(await eventually(within: .seconds(90)) {
+                let history = await serin.history(iris)
+                return history.count > 3 && history.last == "Succeeded 100 v1"
+            })
+            let history = await serin.history(iris)
+            #expect(history.contains("Progressing 50 v1"), "\(history)")
+            // The router told the two revisions apart: the new one was routed and counted as 1@<digest>.
+            let traffic = serin.router.traffic(for: iris)
+            let newRevision = try #require(traffic.keys.first { $0.hasPrefix("1@") }, "\(traffic.keys.sorted())")
+            #expect((traffic[newRevision]?.requests ?? 0) > 0)
+            #expect((traffic["1"]?.requests ?? 0) > 0)
+            #expect(await serin.runtime.workloads(of: iris).count == 1)
+            #expect(try await serin.infer("iris") == 200)
+
+            // A third revision of v1 that fails half its requests is judged on its own traffic and rolled back; the
+            // promoted revision keeps serving.
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1", extraArgs: ["--error-rate", "0.5"]),
+                                   message: "iris v1, failing")
+            #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Failed 0 v1" })
+            #expect(await serin.runtime.workloads(of: iris).count == 1)
+            #expect(serin.router.routes.first?.stable?.version == newRevision)
+            #expect(serin.router.routes.first?.canary == nil)
+            #expect(try await serin.infer("iris") == 200)
+        }
+    }
+
     @Test func aVersionThatStopsAnsweringIsRolledBackThroughTheRoutersUpstreamTimeout() async throws {
         let remote = try DeploymentsRemote()
         try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
