@@ -97,7 +97,7 @@ public final class EndpointsServer: Sendable {
         do {
             serverChannel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
-            throw .cannotListen(host: configuration.host, port: configuration.port, reason: "\(error)")
+            throw .cannotListen(host: configuration.host, port: configuration.port, reason: ListenFailure.reason(error))
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
         let disabled = WebhookEndpoint.allCases.filter { secrets[$0] == nil }

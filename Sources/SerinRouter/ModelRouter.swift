@@ -103,7 +103,7 @@ public final class ModelRouter: Sendable {
         do {
             serverChannel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
-            throw .cannotListen(host: configuration.host, port: configuration.port, reason: "\(error)")
+            throw .cannotListen(host: configuration.host, port: configuration.port, reason: ListenFailure.reason(error))
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
         let address = UpstreamAddress(host: configuration.host, port: port)

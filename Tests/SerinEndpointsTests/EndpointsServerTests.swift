@@ -329,7 +329,8 @@ struct EndpointsServerTests {
                 _ = try await EndpointsServer.start(taken, syncNow: {}, readiness: { .ready }, logger: logger)
             } throws: { error in
                 guard case EndpointsError.cannotListen(_, let port, _) = error else { return false }
-                return port == fixture.port && "\(error)".contains("--listen")
+                return port == fixture.port && "\(error)".contains("another process already listens there")
+                    && "\(error)".contains("--listen") && !"\(error)".contains("errno")
             }
         }
     }
