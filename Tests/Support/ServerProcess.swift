@@ -96,6 +96,8 @@ extension ServerProcess {
     public static let portTakenMarkers = [
         "Address already in use",
         "address already in use",
+        // serin-model-server: "127.0.0.1:N is already in use: …".
+        "is already in use",
         "unable to allocate any listen sockets",
         "Cannot bind any address",
     ]
