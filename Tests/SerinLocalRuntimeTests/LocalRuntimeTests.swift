@@ -18,14 +18,23 @@ struct LocalRuntimeTests {
                      router: router, logger: logger)
     }
 
-    @Test func aDeployedRevisionStartsAndIsReadyOnceItsReadinessPathAnswers() async throws {
+    /// Starts `deployment` on a supervised runtime with a fresh state directory and a recording router, waits
+    /// until it is ready, and runs `body` while it serves.
+    func servingReady(_ deployment: ModelDeployment,
+                      _ body: (LocalRuntime, RecordingRouter, StateDirectory) async throws -> Void) async throws {
         let state = StateDirectory()
         let router = RecordingRouter()
         let runtime = runtime(state, router: router)
-        let deployment = localDeployment()
         try await supervising(runtime) {
             try await runtime.serve(deployment, as: key)
             #expect(await eventually { await runtime.isReady(deployment, as: key) })
+            try await body(runtime, router, state)
+        }
+    }
+
+    @Test func aDeployedRevisionStartsAndIsReadyOnceItsReadinessPathAnswers() async throws {
+        let deployment = localDeployment()
+        try await servingReady(deployment) { _, router, state in
             let route = try #require(await router.current.first)
             #expect(route.modelName == "iris")
             #expect(route.stable?.version == "1")
@@ -206,13 +215,8 @@ struct LocalRuntimeTests {
     }
 
     @Test func removingARevisionDrainsItStopsItAndDeletesItsDirectory() async throws {
-        let state = StateDirectory()
-        let router = RecordingRouter()
-        let runtime = runtime(state, router: router)
         let deployment = localDeployment()
-        try await supervising(runtime) {
-            try await runtime.serve(deployment, as: key)
-            #expect(await eventually { await runtime.isReady(deployment, as: key) })
+        try await servingReady(deployment) { runtime, router, state in
             try await runtime.perform([.route(.none), .remove(deployment.revision)], key: key, desired: nil)
             #expect(await router.drained == ["ml/iris 1"])
             #expect(await runtime.workloads(of: key).isEmpty)
@@ -223,13 +227,8 @@ struct LocalRuntimeTests {
 
     @Test func scalingARunningRevisionToZeroDrainsItBeforeItsProcessStops() async throws {
         // What a rollback does to its canary: routed away, then stopped in place.
-        let state = StateDirectory()
-        let router = RecordingRouter()
-        let runtime = runtime(state, router: router)
         let deployment = localDeployment()
-        try await supervising(runtime) {
-            try await runtime.serve(deployment, as: key)
-            #expect(await eventually { await runtime.isReady(deployment, as: key) })
+        try await servingReady(deployment) { runtime, router, _ in
             try await runtime.perform([.route(.none), .scale(deployment.revision, replicas: 0)], key: key, desired: deployment)
             #expect(await router.drained == ["ml/iris 1"])
             #expect(await runtime.workloads(of: key)[deployment.revision.digest]?.message == "stopped")
