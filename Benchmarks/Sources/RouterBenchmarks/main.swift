@@ -17,9 +17,10 @@ import Synchronization
 // Two loads: one request at a time, the targets taking turns request by request (latency without queueing:
 // p50/p99 overhead; taking turns per request puts a noisy neighbour's burst on every target alike), and
 // SERIN_BENCH_CONNECTIONS concurrent connections per target for SERIN_BENCH_SECONDS per round, in slices of
-// SERIN_BENCH_SLICE (0.25 s) with the targets taking turns slice by slice (throughput). Each
-// figure is the median of SERIN_BENCH_ROUNDS rounds (9, of 2 seconds per target: more short rounds judge the
-// median more tightly than a few long ones), each round starting with the next target; the throughput verdict is the median of the rounds' router-to-nginx ratios, with a confidence interval.
+// SERIN_BENCH_SLICE (0.25 s) with the targets taking turns slice by slice (throughput). Each figure is the median
+// of SERIN_BENCH_ROUNDS rounds (9, of 2 seconds per target: more short rounds judge the median more tightly than a
+// few long ones), each round starting with the next target; the throughput verdict is the median of the rounds'
+// router-to-nginx ratios, with a confidence interval.
 // Targets: the router adds under 1 ms at p99, and holds at least nginx's throughput.
 
 let rounds = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ROUNDS"] ?? "") ?? 9
@@ -795,10 +796,11 @@ if concurrent["router"] != nil, concurrent["nginx"] != nil {
     let interval = medianInterval(ratios)
     // An interval that holds the median with little confidence (too few rounds: one round's is 0%) tells nothing.
     let judgeable = interval.confidence >= 0.9
-    let judged = judgeable && interval.lower >= 1 ? "met, above nginx's beyond the noise"
-        : judgeable && interval.upper < 1 ? "NOT MET, below nginx's beyond the noise"
-        : !judgeable ? (ratio >= 1 ? "met by the median; too few rounds to judge the noise" : "NOT MET by the median; too few rounds to judge the noise")
-        : ratio >= 1 ? "met by the median, within the noise" : "NOT MET by the median, within the noise"
+    let beyondNoise = !judgeable ? nil
+        : interval.lower >= 1 ? "met, above nginx's beyond the noise"
+        : interval.upper < 1 ? "NOT MET, below nginx's beyond the noise" : nil
+    let judged = beyondNoise ?? (ratio >= 1 ? "met" : "NOT MET") + " by the median"
+        + (judgeable ? ", within the noise" : "; too few rounds to judge the noise")
     print("router throughput is \(String(format: "%.2f", ratio))x nginx's, the median of \(ratios.count) rounds "
         + "(\(String(format: "%.2f", ratios.first ?? .nan))x to \(String(format: "%.2f", ratios.last ?? .nan))x; the median "
         + "lies in \(String(format: "%.2f", interval.lower))x-\(String(format: "%.2f", interval.upper))x with "
