@@ -126,7 +126,9 @@ public actor LocalRuntime: ModelRuntime {
                     try await ensure(revision, key: key, desired: desired, running: replicas > 0)
                 }
             case .route(let split):
-                routes[key] = split
+                // Routing nothing for a model this runtime runs nothing for (a removal repeated after a restart)
+                // leaves it without a route: an empty one would answer 503, "no version ready", where 404 is right.
+                routes[key] = split == .none && processes[key] == nil ? nil : split
                 await publishRoutes()
             case .remove(let revision):
                 await remove(revision, key: key)

@@ -225,6 +225,16 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func removingAModelThisRuntimeNeverRanLeavesNoRouteForIt() async throws {
+        // What Serin does after a restart for a model the ledger records as Removed: the removal is repeated.
+        let deployment = localDeployment()
+        let router = RecordingRouter()
+        let runtime = runtime(StateDirectory(), router: router)
+        try await runtime.perform([.route(.none), .remove(deployment.revision)], key: key, desired: nil)
+        #expect(await router.current.isEmpty)
+        #expect(await runtime.deployedModels().isEmpty)
+    }
+
     @Test func scalingARunningRevisionToZeroDrainsItBeforeItsProcessStops() async throws {
         // What a rollback does to its canary: routed away, then stopped in place.
         let deployment = localDeployment()
