@@ -5,7 +5,8 @@ import SerinGit
 /// One reconcile of one model, in a fixed order: read its recorded status, observe its workloads, measure its gates
 /// when a check is due, let the rollout machine decide, perform the actions, and record a transition in the ledger
 /// last, once the actions succeeded. A failure anywhere leaves the recorded status as it was, so the next pass
-/// repeats the same decision rather than skipping one.
+/// repeats the same decision rather than skipping one. A transition is logged as soon as it is decided, before its
+/// actions, so that a terminal reads cause before effect; a failure after it follows as a warning.
 public struct ModelReconciler: Sendable {
     /// What the desired state says about one model at one commit.
     public struct Input: Sendable {
@@ -74,13 +75,23 @@ public struct ModelReconciler: Sendable {
             observation.gateResults = await gates.measure(desired.spec.rollout.gates, rollout: desired.spec.rollout, context: context)
         }
         let decision = RolloutMachine.decide(desired: input.desired, status: status, observation: observation)
+        let transition = decision.isTransition ? decision.status : nil
+        if let next = transition {
+            // Before the actions, so the terminal reads cause then effect: "v2 now takes 50%", then the runtime's
+            // "traffic shifted". A failure below follows it as a warning, and the pass is decided again.
+            var metadata = ModelLogContext(key: key, version: next.rolloutVersion, desiredCommit: input.desiredCommit).metadata
+            metadata["phase"] = "\(next.phase.rawValue)"
+            metadata["weight"] = "\(next.canaryWeight)"
+            logger.info("\(TransitionLogLine.text(of: next, gatesMeasured: observation.gateResults != nil))",
+                        metadata: metadata)
+        }
 
         do {
             try await runtime.perform(decision.actions, key: key, desired: input.desired)
         } catch {
             throw .runtime(key, error)
         }
-        guard decision.isTransition, let next = decision.status else {
+        guard let next = transition else {
             return Outcome(nextDecisionAt: decision.nextDecisionAt)
         }
         do throws(GitError) {
@@ -89,13 +100,6 @@ public struct ModelReconciler: Sendable {
             throw .ledger(key, error)
         }
         await runtime.recorded(next)
-        var metadata = ModelLogContext(key: key, version: next.rolloutVersion, desiredCommit: input.desiredCommit).metadata
-        metadata["phase"] = "\(next.phase.rawValue)"
-        metadata["weight"] = "\(next.canaryWeight)"
-        // The evidence behind the transition, as the ledger commit states it (a passing readiness check says nothing).
-        let evidence = next.gates.filter { !($0.name == RolloutMachine.readinessGate && $0.verdict == .pass) }
-            .map(LedgerCommitMessage.gateLine)
-        logger.info("\(next.reason)\(evidence.isEmpty ? "" : " [" + evidence.joined(separator: "; ") + "]")", metadata: metadata)
         return Outcome(transition: next, nextDecisionAt: decision.nextDecisionAt)
     }
 }

@@ -36,6 +36,12 @@ actor SimulatedRuntime: ModelRuntime {
     private(set) var changeCount = 0
     var notReady: Set<String> = []
     private let (events, eventSink) = AsyncStream<DeploymentKey>.makeStream()
+    /// Logs "runtime changed" for each call to `perform` that changed something, as a real runtime logs its actions.
+    private let logger: Logger
+
+    init(logger: Logger = Quiet.logger) {
+        self.logger = logger
+    }
 
     func changes() -> AsyncStream<DeploymentKey> { events }
 
@@ -55,7 +61,10 @@ actor SimulatedRuntime: ModelRuntime {
         }
         if workloads[key]?.isEmpty == true { workloads[key] = nil }
         let after = (workloads[key].map { $0.mapValues { "\($0.revision)=\($0.replicas)" } }, traffic[key])
-        if before.0 != after.0 || before.1 != after.1 { changeCount += 1 }
+        if before.0 != after.0 || before.1 != after.1 {
+            changeCount += 1
+            logger.info("runtime changed")
+        }
         // A new workload becomes ready at once here; say so, as a real runtime reports readiness.
         if before.0 != after.0 { eventSink.yield(key) }
     }

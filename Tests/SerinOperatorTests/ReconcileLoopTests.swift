@@ -11,21 +11,22 @@ import TestSupport
 struct LoopHarness {
     let remote: DeploymentsRemote
     let clock = ManualClock()
-    let runtime = SimulatedRuntime()
+    let runtime: SimulatedRuntime
     let gates = ScriptedGates()
     let reader: LedgerReader
     let loop: ReconcileLoop<ManualClock>
     static let iris = DeploymentKey(namespace: "ml", name: "iris")
 
-    /// The source and the loop log to `logger`.
+    /// The source, the loop, the reconciler and the runtime log to `logger`.
     init(remote: DeploymentsRemote, logger: Logger = Quiet.logger) async throws {
         self.remote = remote
+        runtime = SimulatedRuntime(logger: logger)
         let (ledger, reader) = try await remote.ledger()
         self.reader = reader
         let clock = self.clock
         let reconciler = ModelReconciler(runtime: runtime, gates: gates, ledger: ledger, now: {
             Timestamp(millisecondsSinceEpoch: 1_795_918_800_000 + clock.now.offset.components.seconds * 1_000)
-        }, logger: Quiet.logger)
+        }, logger: logger)
         let source = DesiredStateSource(mirror: try await remote.mirror("source-\(UUID().uuidString)"),
                                         configuration: .init(branch: "main", root: "deployments"), logger: logger)
         loop = ReconcileLoop(source: source, reconciler: reconciler, clock: clock,
@@ -109,6 +110,20 @@ struct ReconcileLoopTests {
         }
         let reports = log.lines.filter { $0.level >= .warning }
         #expect(reports.map(\.message) == ["the desired branch does not validate; nothing is applied until a commit does"])
+    }
+
+    @Test func aTransitionIsLoggedBeforeTheActionsItTakes() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
+        let log = CapturedLog()
+        let harness = try await LoopHarness(remote: remote, logger: log.logger)
+        try await harness.run { harness in
+            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+        }
+        // Pending deploys and routes v1; Promoting and Succeeded change nothing more.
+        let lines = log.lines.filter { $0.metadata["phase"] != nil || $0.message == "runtime changed" }
+            .map { $0.metadata["phase"] ?? $0.message }
+        #expect(lines.prefix(2) == ["Pending", "runtime changed"], "\(lines)")
     }
 
     @Test func aSteadyStateMakesNoRuntimeChangesAndNoCommits() async throws {
