@@ -61,10 +61,16 @@ final class RouteEntry: Sendable {
         return cycle[Int(number % UInt(cycle.count))] == 0 ? stable : canary
     }
 
-    /// The upstream serving `version`, whatever its weight.
+    /// The upstream serving `version`, whatever its weight. A version routed under its revision's name,
+    /// `version@digest` (how the local runtime tells a second revision of one version apart), is reached by the plain
+    /// version too when no upstream is routed under the plain version itself: once promoted, it is the version.
     func upstream(version: String) -> UpstreamTarget? {
         if let stable, stable.version == version { return stable }
         if let canary, canary.version == version { return canary }
+        guard !version.contains("@") else { return nil }
+        let revisionPrefix = version + "@"
+        if let stable, stable.version.hasPrefix(revisionPrefix) { return stable }
+        if let canary, canary.version.hasPrefix(revisionPrefix) { return canary }
         return nil
     }
 

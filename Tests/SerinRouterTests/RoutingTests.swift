@@ -51,6 +51,23 @@ struct RoutingTests {
         }
     }
 
+    @Test("a pin by version reaches a revision of it routed as version@digest, and the plain version first")
+    func pinningARevisionByItsVersion() async throws {
+        // The local runtime routes a second revision of version 1 as 1@<digest>, and keeps that name once promoted.
+        try await RouterFixture.with(versions: ["1", "1@2a3560eb"]) { fixture in
+            try fixture.route(stable: "1", canary: "1@2a3560eb", canaryWeight: 50)
+            let pinned = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer",
+                                                              headers: [("X-Serin-Version", "1")], body: [])
+            #expect(pinned.servedBy == "1")
+            try fixture.route(stable: "1@2a3560eb")
+            let promoted = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/infer",
+                                                                headers: [("X-Serin-Version", "1")], body: [])
+            #expect(promoted.status == 200)
+            #expect(promoted.servedBy == "1@2a3560eb")
+            #expect(promoted.headers.first(name: "X-Serin-Version") == "1@2a3560eb")
+        }
+    }
+
     @Test("pinning a version that is not routed answers 404 naming the routed versions")
     func pinningUnroutedVersion() async throws {
         try await RouterFixture.with { fixture in
