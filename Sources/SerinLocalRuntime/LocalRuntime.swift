@@ -366,19 +366,21 @@ public actor LocalRuntime: ModelRuntime {
         guard table != publishedRoutes else { return }
         let previous = publishedRoutes ?? []
         publishedRoutes = table
+        // One line per split the router is given (a route can change without changing the split: the first version
+        // moving from canary to stable), logged before the call below suspends, so the lines keep the order of the
+        // changes even when a later publish reaches the router first. The line is about the split, not one version:
+        // it carries none, where the current context would label it with the desired version even while the split
+        // serves another (a rollback).
+        for route in table where previous.first(where: { $0.key == route.key })?.sharesText != route.sharesText {
+            ModelLogContext.$current.withValue(context(of: route.key)?.withoutVersion) {
+                logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
+            }
+        }
         await router.route(table)
         // The router is called off this actor, so a publish that started while this one was suspended may have reached
         // the router first, leaving it on this older table: send the latest again, so the router ends on it.
         if let latest = publishedRoutes, latest != table {
             await router.route(latest)
-        }
-        // One line per split the router applies (a route can change without changing the split: the first version
-        // moving from canary to stable). The line is about the split, not one version: it carries none, where the
-        // current context would label it with the desired version even while the split serves another (a rollback).
-        for route in table where previous.first(where: { $0.key == route.key })?.sharesText != route.sharesText {
-            ModelLogContext.$current.withValue(context(of: route.key)?.withoutVersion) {
-                logger.info("traffic shifted", metadata: metadata(of: route.key, version: nil, ["shares": "\(route.sharesText)"]))
-            }
         }
     }
 

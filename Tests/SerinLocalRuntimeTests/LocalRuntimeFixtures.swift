@@ -81,15 +81,20 @@ func supervising(_ runtime: LocalRuntime, _ body: () async throws -> Void) async
     }
 }
 
-/// A router that takes its first table slowly (as a call off the runtime's actor can be overtaken) and every later
-/// one at once: the order in which the runtime's publishes reach it is then the reverse of the order they were made.
-actor FirstCallDelayedRouter: LocalTrafficRouting {
+/// A router that takes its first table, or the next one after `delayNextTable()`, slowly (as a call off the runtime's
+/// actor can be overtaken) and the others at once: the order in which two publishes in a row reach it is then the
+/// reverse of the order they were made.
+actor OnceDelayedRouter: LocalTrafficRouting {
     private(set) var applied: [[LocalRoute]] = []
-    private var calls = 0
+    private var delaysNext = true
+
+    func delayNextTable() { delaysNext = true }
 
     func route(_ routes: [LocalRoute]) async {
-        calls += 1
-        if calls == 1 { try? await Task.sleep(for: .milliseconds(300)) }
+        if delaysNext {
+            delaysNext = false
+            try? await Task.sleep(for: .milliseconds(300))
+        }
         applied.append(routes)
     }
 

@@ -156,7 +156,7 @@ struct LocalRuntimeTests {
 
     @Test func theRouterEndsOnTheLatestRoutesWhenAnEarlierPublishReachesItLast() async throws {
         let state = StateDirectory()
-        let router = FirstCallDelayedRouter()
+        let router = OnceDelayedRouter()
         let runtime = runtime(state, router: router)
         let stable = localDeployment(version: "1"), canary = localDeployment(version: "2")
         // Two route changes in a row; the first reaches the router after the second.
@@ -172,6 +172,34 @@ struct LocalRuntimeTests {
             }
         }
         #expect(await router.current.first?.canaryWeight == 20)
+    }
+
+    @Test func trafficShiftedLinesKeepTheOrderOfTheChangesWhenTheRouterTakesThemOutOfOrder() async throws {
+        let log = CapturedLog()
+        let router = OnceDelayedRouter()
+        let runtime = runtime(StateDirectory(), router: router, logger: log.logger)
+        let stable = localDeployment(version: "1"), canary = localDeployment(version: "2")
+        func split(_ weight: Int) -> RolloutAction {
+            .route(TrafficSplit(stable: stable.revision, canary: canary.revision, canaryWeight: weight))
+        }
+        try await supervising(runtime) {
+            try await runtime.serve(stable, as: key)
+            try await runtime.perform([.deploy(canary.revision, replicas: 1), split(0)], key: key, desired: canary)
+            #expect(await eventually {
+                let both = (await runtime.isReady(stable, as: key), await runtime.isReady(canary, as: key))
+                return both == (true, true)
+            })
+            #expect(await eventually { await router.current.first?.canary != nil })
+            await router.delayNextTable()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await runtime.perform([split(10)], key: key, desired: canary) }
+                try? await Task.sleep(for: .milliseconds(50))
+                group.addTask { try? await runtime.perform([split(20)], key: key, desired: canary) }
+            }
+        }
+        let shares = log.lines.filter { $0.message == "traffic shifted" }.compactMap { $0.metadata["shares"] }
+        #expect(shares.suffix(2).map { $0.contains("v2 10%") } == [true, false], "\(shares)")
+        #expect(shares.last?.contains("v2 20%") == true, "\(shares)")
     }
 
     @Test func scalingToZeroStopsTheProcessAndKeepsItsSpecForARollback() async throws {
