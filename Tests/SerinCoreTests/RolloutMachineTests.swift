@@ -90,6 +90,42 @@ struct RolloutCanaryTests {
         #expect(simulation.workloads.values.map(\.revision.version) == ["2"])
     }
 
+    @Test func aCanaryWhoseWorkloadsWentMissingIsDeployedAgainAndItsIntervalStartsOverWithNoCheckCounted() {
+        // Serin on one machine, restarted mid-canary: its runtime has no workload until the actions start them.
+        var simulation = establishedSimulation(rolloutDeployment())
+        simulation.startRollout()
+        simulation.verdicts["successRate"] = .inconclusive
+        simulation.advance(seconds: 600)
+        simulation.workloads = [:]
+        let decision = simulation.reconcile()
+        #expect(decision.isTransition)
+        #expect(!decision.checkedGates)
+        #expect(simulation.status?.phase == .Progressing)
+        #expect(simulation.status?.canaryWeight == 10)
+        #expect(simulation.status?.gates.isEmpty == true)
+        #expect(simulation.status?.intervalStartedAt == simulation.now)
+        #expect(simulation.status?.reason
+                == "v2 and v1's workloads were missing, so they were deployed again; the 1m check at 10% starts over.")
+        #expect(Set(simulation.workloads.values.map(\.revision.version)) == ["1", "2"])
+        #expect(simulation.weights == ["1": 90, "2": 10])
+        #expect(decision.nextDecisionAt == simulation.now + .seconds(60))
+    }
+
+    @Test func aCanaryCheckedAfterItsWorkloadsCameBackJudgesTheNewIntervalOnly() {
+        var simulation = establishedSimulation(rolloutDeployment())
+        simulation.startRollout()
+        simulation.advance(seconds: 600)
+        simulation.workloads = [:]
+        simulation.reconcile()
+        simulation.advance(seconds: 30)
+        #expect(!simulation.reconcile().isTransition)
+        simulation.advance(seconds: 30)
+        let decision = simulation.reconcile()
+        #expect(decision.checkedGates)
+        #expect(simulation.status?.canaryWeight == 50)
+        #expect(simulation.checks.count == 2)
+    }
+
     @Test func aFailingGateHoldsTheWeightAndRecordsTheEvidence() {
         var simulation = establishedSimulation(rolloutDeployment())
         simulation.startRollout()

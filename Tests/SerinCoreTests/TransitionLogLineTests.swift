@@ -55,9 +55,8 @@ struct TransitionLogLineTests {
 extension RolloutSimulation {
     /// Reconciles once and returns the line the operator logs for the transition, or nil when there was none.
     mutating func reconcileLogging() -> String? {
-        let checksBefore = checks.count
         let decision = reconcile()
         guard decision.isTransition, let status = decision.status else { return nil }
-        return TransitionLogLine.text(of: status, gatesMeasured: checks.count > checksBefore)
+        return TransitionLogLine.text(of: status, gatesMeasured: decision.checkedGates)
     }
 }

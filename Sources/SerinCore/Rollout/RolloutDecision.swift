@@ -9,11 +9,17 @@ public struct RolloutDecision: Sendable, Hashable {
     /// When the machine wants to decide again even if nothing is observed to change (the end of an interval, a
     /// progress deadline); nil when only an outside change can move it.
     public var nextDecisionAt: Timestamp?
+    /// True when the decision judged gate results measured for it: the status's gates are this pass's evidence,
+    /// not a previous check's carried along. Results measured for a check the machine then did not make (its
+    /// workloads were missing) leave it false.
+    public var checkedGates: Bool
 
-    public init(status: RolloutStatus?, actions: [RolloutAction], isTransition: Bool, nextDecisionAt: Timestamp?) {
+    public init(status: RolloutStatus?, actions: [RolloutAction], isTransition: Bool, nextDecisionAt: Timestamp?,
+                checkedGates: Bool = false) {
         self.status = status
         self.actions = actions
         self.isTransition = isTransition
         self.nextDecisionAt = nextDecisionAt
+        self.checkedGates = checkedGates
     }
 }

@@ -12,7 +12,9 @@
 ///   evidence, a workload that crashes or misses its progress deadline) returns all traffic to the stable version
 ///   and ends Failed, with the evidence in the status;
 /// - a Failed version is not tried again until the ModelDeployment's document changes;
-/// - a new version in the middle of a rollout abandons the current canary and starts over from the first step.
+/// - a new version in the middle of a rollout abandons the current canary and starts over from the first step;
+/// - a workload the runtime lost (Serin restarted on one machine) is deployed again and its interval starts over:
+///   that is not the canary's failure, and is not counted as one.
 public enum RolloutMachine {
     /// The name of the gate the machine adds itself: the revision's workload must stay ready.
     public static let readinessGate = "readiness"
@@ -48,6 +50,7 @@ private struct Step {
     var status: RolloutStatus?
     var actions: [RolloutAction] = []
     var nextDecisionAt: Timestamp?
+    var checkedGates = false
 
     init(previous: RolloutStatus?, observation: RolloutObservation) {
         self.previous = previous
@@ -72,7 +75,8 @@ private struct Step {
             status?.updatedAt = now
             status?.desiredCommit = observation.desiredCommit
         }
-        return RolloutDecision(status: status, actions: actions, isTransition: isTransition, nextDecisionAt: nextDecisionAt)
+        return RolloutDecision(status: status, actions: actions, isTransition: isTransition, nextDecisionAt: nextDecisionAt,
+                               checkedGates: checkedGates)
     }
 
     // MARK: Removal
@@ -298,6 +302,22 @@ private struct Step {
     mutating func progressing(_ desired: ModelDeployment, canary: ServingRevision, ready: Bool) {
         guard var current = status else { return }
         let rollout = desired.spec.rollout
+        // A workload the runtime does not have at all (the local runtime after Serin restarted, or a Deployment
+        // deleted by hand) is not the canary failing: there is nothing to judge, and the interval's traffic is
+        // broken. It is deployed again, and the interval starts over, with no check counted.
+        let kept = [canary] + (rollout.strategy == .recreate ? [] : [current.stableRevision].compactMap { $0 })
+        let missing = kept.filter { observation.workloads[$0.digest] == nil }
+        if !missing.isEmpty {
+            let names = missing.map { display($0) }.joined(separator: " and ")
+            current.intervalStartedAt = now
+            current.reason = "\(names)'s workload\(missing.count > 1 ? "s were" : " was") missing, so "
+                + "\(missing.count > 1 ? "they were" : "it was") deployed again; the \(rollout.interval) check at "
+                + "\(current.canaryWeight)% starts over."
+            status = current
+            hold(desired, canary: canary)
+            nextDecisionAt = now + rollout.interval
+            return
+        }
         guard let started = current.intervalStartedAt, started + rollout.interval <= now else {
             hold(desired, canary: canary)
             nextDecisionAt = (current.intervalStartedAt ?? now) + rollout.interval
@@ -318,6 +338,7 @@ private struct Step {
                                    message: ready ? nil : observation.workloads[canary.digest]?.message ?? "the workload is not ready")
         let results = ([readiness] + (observation.gateResults ?? [])).map { counted($0, after: current.gates) }
         current.gates = results
+        checkedGates = true
         status = current
         let interval = rollout.interval
 
