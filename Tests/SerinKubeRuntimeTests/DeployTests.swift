@@ -65,7 +65,8 @@ struct DeployTests {
 
     @Test func readinessFollowsTheDeploymentControllerAndChangesAnnounceIt() async throws {
         var options = KubeEmulatorOptions()
-        options.deploymentReadyAfter = .milliseconds(600)
+        // Long enough that a loaded machine still sees it starting before it is ready.
+        options.deploymentReadyAfter = .seconds(2)
         try await RuntimeHarness.with(options) { harness in
             let v1 = try iris("1")
             let changes = await harness.runtime.changes()

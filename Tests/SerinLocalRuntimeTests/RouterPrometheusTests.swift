@@ -32,6 +32,11 @@ struct RouterPrometheusTests {
                 // Both versions' answers, and the canary's failures, in enough scrapes for rates over the interval.
                 try await prometheus.waitForSamples(#"serin_router_requests_total{namespace="ml",deployment="iris"}"#)
                 try await prometheus.waitForSamples(#"serin_router_requests_total{version="2",code="500"}"#)
+                // Enough requests to each version for the gates' minRequests, however slowly a loaded machine sends them.
+                for version in ["1", "2"] {
+                    try await prometheus.waitUntil(#"sum(increase(serin_router_requests_total{version="\#(version)"}[1m]))"#,
+                                                   isAtLeast: 20)
+                }
                 group.cancelAll()
             }
 

@@ -124,17 +124,25 @@ public final class PrometheusServer: Sendable {
     /// that rates and increases over the interval have data. Never a fixed sleep: a loaded machine only waits longer.
     /// Prometheus applies its first target list about 5 s after start, so the first samples take that long.
     public func waitForSamples(_ selector: String, atLeast samples: Int = 3, timeout: Duration = .seconds(30)) async throws {
+        try await waitUntil("min(count_over_time(\(selector)[1m]))", isAtLeast: Double(samples), timeout: timeout,
+                            describing: { "\(Int($0)) samples of \(selector)" })
+    }
+
+    /// Polls until the instant query `query` gives a single value of at least `minimum`: a precondition a test
+    /// states in PromQL (`sum(increase(…[1m])) >= 20` requests), met later on a loaded machine rather than missed.
+    public func waitUntil(_ query: String, isAtLeast minimum: Double, timeout: Duration = .seconds(30),
+                          describing: (Double) -> String = { "\($0)" }) async throws {
         let deadline = ContinuousClock.now + timeout
-        let query = "min(count_over_time(\(selector)[1m]))"
         var last = "nothing yet"
         while ContinuousClock.now < deadline {
             if let result = try? await client.query(query, at: nil), case .success(let value?) = result.singleValue {
-                if value >= Double(samples) { return }
-                last = "\(Int(value)) samples"
+                if value >= minimum { return }
+                last = describing(value)
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw HarnessError("prometheus had \(last) of \(selector) after \(timeout), expected \(samples); its log:\n\(process.log)")
+        throw HarnessError("prometheus had \(last) for \(query) after \(timeout), expected at least \(minimum); "
+            + "its log:\n\(process.log)")
     }
 
     public var isRunning: Bool { process.isRunning }
