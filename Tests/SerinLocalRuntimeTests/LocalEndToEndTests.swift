@@ -119,6 +119,29 @@ struct LocalEndToEndTests {
         }
     }
 
+    @Test func aCanaryInterruptedBySerinStoppingCarriesOnAtItsWeightWithNoCheckCountedAgainstIt() async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1", interval: "3s"), message: "deploy iris v1")
+        let first = try await LocalSerin(remote: remote)
+        try await first.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2", interval: "3s"), message: "iris v2")
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Progressing 50 v2" })
+        }
+        // Stopped mid-interval, and away for longer than one: the check is due the moment Serin is back, before its
+        // model servers are.
+        try await Task.sleep(for: .seconds(4))
+        let second = try await LocalSerin(remote: remote)
+        try await second.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v2" })
+        }
+        let entries = try await second.reader.history(of: iris).filter { $0.version == "2" }
+        let resumed = try #require(entries.first { $0.message.contains("missing") }, "\(entries.map(\.message))")
+        #expect(resumed.message == "v2 and v1's workloads were missing, so they were deployed again; the 3s check at 50% starts over.")
+        #expect(resumed.weight == 50)
+        #expect(!entries.flatMap(\.gates).contains { $0.name == "readiness" && $0.verdict != .pass }, "\(entries.map(\.message))")
+    }
+
     @Test func aCrashingVersionAMissingCommandAMissingModelFileAndATakenPortEachFailWithoutTouchingOtherModels() async throws {
         let remote = try DeploymentsRemote()
         try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
