@@ -48,6 +48,17 @@ struct LoopHarness {
         return try await condition()
     }
 
+    /// Merges iris v1 into a new remote and runs the loop until v1 has Succeeded, then runs `body` while the loop
+    /// still runs.
+    static func runningIrisV1(logger: Logger = Quiet.logger, _ body: (LoopHarness) async throws -> Void) async throws {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
+        try await LoopHarness(remote: remote, logger: logger).run { harness in
+            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+            try await body(harness)
+        }
+    }
+
     func run(_ body: (LoopHarness) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await loop.run() }
@@ -60,11 +71,8 @@ struct LoopHarness {
 @Suite("Operator loop against a real Git remote")
 struct ReconcileLoopTests {
     @Test func aMergedModelIsDeployedAndACanaryWalksEveryStepWithOneCommitPerTransition() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
-        let harness = try await LoopHarness(remote: remote)
-        try await harness.run { harness in
-            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+        try await LoopHarness.runningIrisV1 { harness in
+            let remote = harness.remote
             #expect(await harness.runtime.versions(of: LoopHarness.iris) == ["1"])
 
             try await remote.merge("deployments/iris.yaml", irisDocument(version: "2"), message: "iris v2")
@@ -83,12 +91,9 @@ struct ReconcileLoopTests {
     }
 
     @Test func anInvalidCommitIsReportedInOneLineThatSaysTheLastGoodStateStaysInForce() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
         let log = CapturedLog()
-        let harness = try await LoopHarness(remote: remote, logger: log.logger)
-        try await harness.run { harness in
-            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+        try await LoopHarness.runningIrisV1(logger: log.logger) { harness in
+            let remote = harness.remote
             try await remote.merge("deployments/iris.yaml", "apiVersion: serin.dev/v1alpha1\nkind: ModelDeployment\n",
                                    message: "broken")
             harness.loop.syncNow()
@@ -113,12 +118,8 @@ struct ReconcileLoopTests {
     }
 
     @Test func aTransitionIsLoggedBeforeTheActionsItTakes() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
         let log = CapturedLog()
-        let harness = try await LoopHarness(remote: remote, logger: log.logger)
-        try await harness.run { harness in
-            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+        try await LoopHarness.runningIrisV1(logger: log.logger) { harness in
         }
         // Pending deploys and routes v1; Promoting and Succeeded change nothing more.
         let lines = log.lines.filter { $0.metadata["phase"] != nil || $0.message == "runtime changed" }
@@ -127,11 +128,7 @@ struct ReconcileLoopTests {
     }
 
     @Test func aSteadyStateMakesNoRuntimeChangesAndNoCommits() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
-        let harness = try await LoopHarness(remote: remote)
-        try await harness.run { harness in
-            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+        try await LoopHarness.runningIrisV1 { harness in
             let changes = await harness.runtime.changeCount
             let commits = try await harness.phases().count
             for _ in 0..<3 {
@@ -145,11 +142,8 @@ struct ReconcileLoopTests {
     }
 
     @Test func aFailingCanaryRollsBackAndIsNotRetriedUntilANewCommit() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", irisDocument(version: "1"), message: "deploy iris v1")
-        let harness = try await LoopHarness(remote: remote)
-        try await harness.run { harness in
-            #expect(await eventually { (try? await harness.phases().last) == "Succeeded 100" })
+        try await LoopHarness.runningIrisV1 { harness in
+            let remote = harness.remote
             await harness.gates.set("successRate", .fail)
             try await remote.merge("deployments/iris.yaml", irisDocument(version: "2"), message: "iris v2")
             harness.loop.syncNow()
