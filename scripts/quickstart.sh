@@ -25,7 +25,16 @@ fi
 # serin-model-server is the quickstart's model server: the deployment's command finds it on PATH.
 export PATH="$bin:$PATH"
 
-host=${router%:*}
+# The canary to suggest: the next version after the one the quickstart repository asks for now (it keeps its
+# history across runs), or a general hint on a repository of the user's own.
+current=$(sed -n 's/^ *version: "\([0-9][0-9]*\)".*/\1/p' "$repo/deployments/iris.yaml" 2>/dev/null | head -n 1)
+if [ -n "$current" ]; then
+    next=$((current + 1))
+    canary="sed -i 's/version: \"$current\"/version: \"$next\"/' deployments/iris.yaml && git commit -qam \"iris v$next\"   # a canary"
+else
+    canary="# commit a new spec.model.version of a ModelDeployment under deployments/: a canary"
+fi
+
 cat <<TEXT
 
   Serin is starting on this machine.
@@ -37,8 +46,8 @@ cat <<TEXT
     curl -s http://$router/v2/models/iris/infer -H 'Content-Type: application/json' \\
       -d '{"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP64", "data": [5.1, 3.5, 1.4, 0.2]}]}'
     cd $repo
-    sed -i 's/version: "1"/version: "2"/' deployments/iris.yaml && git commit -qam "iris v2"   # a canary
-    git log --oneline serin/status                                                             # the ledger
+    $canary
+    git log --oneline serin/status   # the ledger
     $bin/serin history quickstart/iris --repo $repo
   A request every 0.1 s goes through the router meanwhile, so canaries have traffic to judge.
   Ctrl-C stops Serin and every model server.
