@@ -27,12 +27,17 @@ export PATH="$bin:$PATH"
 
 # The canary to suggest: the next version after the one the quickstart repository asks for now (it keeps its
 # history across runs), or a general hint on a repository of the user's own.
-current=$(sed -n 's/^ *version: "\([0-9][0-9]*\)".*/\1/p' "$repo/deployments/iris.yaml" 2>/dev/null | head -n 1)
+current=
+if [ -z "${SERIN_REPO:-}" ]; then
+    current=$(sed -n 's/^ *version: "\([0-9][0-9]*\)".*/\1/p' "$repo/deployments/iris.yaml" 2>/dev/null | head -n 1)
+fi
+model=iris key=quickstart/iris
 if [ -n "$current" ]; then
     next=$((current + 1))
     canary="sed -i 's/version: \"$current\"/version: \"$next\"/' deployments/iris.yaml && git commit -qam \"iris v$next\"   # a canary"
 else
     canary="# commit a new spec.model.version of a ModelDeployment under deployments/: a canary"
+    model="<spec.model.name>" key="<namespace>/<name>"
 fi
 
 cat <<TEXT
@@ -43,12 +48,12 @@ cat <<TEXT
     state       $state  (model servers' logs are under models/)
 
   Try, in another terminal:
-    curl -s http://$router/v2/models/iris/infer -H 'Content-Type: application/json' \\
+    curl -s http://$router/v2/models/$model/infer -H 'Content-Type: application/json' \\
       -d '{"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP64", "data": [5.1, 3.5, 1.4, 0.2]}]}'
     cd $repo
     $canary
     git log --oneline serin/status   # the ledger
-    $bin/serin history quickstart/iris --repo $repo
+    $bin/serin history $key --repo $repo
   A request every 0.1 s goes through the router meanwhile, so canaries have traffic to judge.
   Ctrl-C stops Serin and every model server.
 
