@@ -30,6 +30,9 @@ let concurrency = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_CONNECTIO
 let slice = min(seconds, max(0.05, Double(ProcessInfo.processInfo.environment["SERIN_BENCH_SLICE"] ?? "") ?? 0.25))
 let slicesPerRound = max(1, Int((seconds / slice).rounded()))
 let proxyThreads = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_PROXY_THREADS"] ?? "") ?? System.coreCount
+/// The upstreams' answers carry this many bytes of padding beside their outputs (0: a small answer, about 130
+/// bytes, as a tabular model gives; tens of kilobytes are an embedding's or a batch's).
+let answerPadding = max(0, Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ANSWER_BYTES"] ?? "") ?? 0)
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// nginx's process, ended by `fail` too so that no server outlives the benchmark.
@@ -51,7 +54,8 @@ final class UpstreamHandler: ChannelInboundHandler {
     private var keepAlive = true
 
     init(version: String) {
-        body = ByteBuffer(string: #"{"model_name":"iris","model_version":"\#(version)","outputs":[{"name":"predict","shape":[1],"datatype":"INT64","data":[1]}]}"#)
+        let padding = answerPadding > 0 ? #","padding":""# + String(repeating: "x", count: answerPadding) + #"""# : ""
+        body = ByteBuffer(string: #"{"model_name":"iris","model_version":"\#(version)","outputs":[{"name":"predict","shape":[1],"datatype":"INT64","data":[1]}]\#(padding)}"#)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -694,7 +698,8 @@ let targets: [(name: String, port: Int)] = [("direct", stablePort), ("router", r
                                             ("nio-pipe", pipePort)]
     .filter { only?.contains($0.name) ?? true }
 print("router benchmark: \(rounds) rounds of \(seconds) s per target and load; \(System.coreCount) cores; "
-    + "upstreams 90/10 on 127.0.0.1:\(stablePort) and :\(canaryPort); nginx \(nginxPort), router \(router.port)\n")
+    + "upstreams 90/10 on 127.0.0.1:\(stablePort) and :\(canaryPort); nginx \(nginxPort), router \(router.port)"
+    + (answerPadding > 0 ? "; answers padded with \(answerPadding) bytes" : "") + "\n")
 
 for target in targets {
     _ = try await load(port: target.port, connections: 4, duration: 0.5, group: loadGroup)
