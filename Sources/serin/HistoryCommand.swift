@@ -18,7 +18,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "The branch holding the ledger.")
     var statusBranch: String = "serin/status"
 
-    @Option(name: [.customShort("o"), .long], help: "Output format: text or json.")
+    @Option(name: [.customShort("o"), .long], help: "Output format: text, wide (text with each transition's reason below it) or json.")
     var output: HistoryFormat = .text
 
     func validate() throws {

@@ -196,6 +196,20 @@ struct HistoryFormatTests {
             == "2026-11-29T02:20:52Z  Progressing  25%  v13  desired 1a2b3c4  successRate=0.995 latency=180ms\n")
     }
 
+    @Test func wideGivesEachTransitionsReasonIndentedBelowIt() {
+        #expect(HistoryFormat.wide.render(Array(entries.prefix(2))) == """
+        2026-11-29T02:20:52Z  Progressing       25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms drift=inconclusive
+            Gates passed for 2m at 10%; moving to 25%.
+        2026-11-29T02:24:52Z  AwaitingApproval  50%  v13  desired 1a2b3c4  successRate=0.997
+            Waiting for approval before 100%.
+
+        """)
+    }
+
+    @Test func wideLeavesNoLineForAnEntryWithoutAReason() {
+        #expect(HistoryFormat.wide.render([entries[2]]) == HistoryFormat.text.render([entries[2]]))
+    }
+
     @Test func entriesAtTheSameTimeKeepTheirOrder() {
         let first = HistoryEntry(time: transitionTime, phase: .RollingBack, weight: 0, version: "13", desiredCommit: "a", commit: "1")
         let second = HistoryEntry(time: transitionTime, phase: .Failed, weight: 0, version: "13", desiredCommit: "a", commit: "2")

@@ -3,6 +3,9 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
     /// One line per transition, columns aligned:
     /// `2026-11-29T02:20:52Z  Progressing  25%  v13  desired 1a2b3c4  successRate=0.995 latency=180ms`.
     case text
+    /// `text` with each transition's reason on an indented line below it, as the ledger commit states it: why a
+    /// check held the canary, or what rolled it back, without reading the commits.
+    case wide
     /// A JSON array of transitions.
     case json
 
@@ -13,12 +16,13 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
             .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
             .map(\.element)
         switch self {
-        case .text: return renderText(ordered)
+        case .text: return renderText(ordered, reasons: false)
+        case .wide: return renderText(ordered, reasons: true)
         case .json: return renderJSON(ordered)
         }
     }
 
-    private func renderText(_ entries: [HistoryEntry]) -> String {
+    private func renderText(_ entries: [HistoryEntry], reasons: Bool) -> String {
         let rows = entries.map { entry in
             [
                 entry.time.description,
@@ -38,7 +42,11 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
             let line = cells.joined(separator: "  ")
             return String(line.reversed().drop(while: { $0 == " " }).reversed())
         }
-        return lines.map { $0 + "\n" }.joined()
+        guard reasons else { return lines.map { $0 + "\n" }.joined() }
+        return zip(lines, entries).map { line, entry in
+            let reason = entry.message.split(separator: "\n", omittingEmptySubsequences: true).first.map { "    \($0)\n" } ?? ""
+            return line + "\n" + reason
+        }.joined()
     }
 
     private func renderJSON(_ entries: [HistoryEntry]) -> String {
