@@ -55,6 +55,21 @@ struct LocalAnswer {
                details: ["model": .string(modelName), "version": .string(target.version)])
     }
 
+    /// The Open Inference Protocol's server liveness: the router answers, so it is live.
+    static let serverLive = LocalAnswer(status: .ok, contentType: "application/json", body: #"{"live":true}"# + "\n")
+
+    /// The Open Inference Protocol's server readiness, which means every model is ready: 200 when each routed model
+    /// has a version ready to serve (or none is routed yet), else 503 naming the models that have none.
+    static func serverReady(_ table: RoutingTable) -> LocalAnswer {
+        let waiting = table.modelNames.filter { name in table.entries[name].map { $0.stable == nil && $0.canary == nil } ?? false }
+        guard !waiting.isEmpty else {
+            return LocalAnswer(status: .ok, contentType: "application/json", body: #"{"ready":true}"# + "\n")
+        }
+        return .error(.serviceUnavailable,
+                      "not ready: no version of \(waiting.map { "\"\($0)\"" }.joined(separator: ", ")) is ready to serve",
+                      details: ["ready": .bool(false), "modelsNotReady": .array(waiting.map(JSONValue.string))])
+    }
+
     static func methodNotAllowed(_ path: String) -> LocalAnswer {
         .error(.methodNotAllowed, "\(path) answers GET only")
     }

@@ -298,13 +298,19 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private func receive(_ head: RequestHead) {
         discardingBody = false
-        switch head.withTarget(RequestPath.target(of:)) {
+        let target = head.withTarget(RequestPath.target(of:))
+        switch target {
         case .metrics:
             guard head.isHEAD || head.methodIs("GET") else {
                 return answerLocally(.methodNotAllowed("/metrics"), to: head)
             }
             let text = PrometheusText.render(core.recorder.allTraffic())
             answerLocally(LocalAnswer(status: .ok, contentType: PrometheusText.contentType, body: text), to: head)
+        case .serverLive, .serverReady:
+            guard head.isHEAD || head.methodIs("GET") else {
+                return answerLocally(.methodNotAllowed(head.uri), to: head)
+            }
+            answerLocally(target == .serverLive ? .serverLive : .serverReady(core.routingTable), to: head)
         case .unrecognised:
             answerLocally(.unrecognisedPath(head.uri), to: head)
         case .model(let modelName):

@@ -6,11 +6,15 @@
 ///   Serin's: the path is forwarded unchanged and does not pin a Serin version (use `X-Serin-Version` for that).
 /// - `/models/<model>` and `/models/<model>/…`.
 /// - `/v1/models/<model>` and `/v1/models/<model>:predict` (KServe's V1 protocol, where a colon ends the name).
+/// - `/v2/health/live` and `/v2/health/ready`: the Open Inference Protocol's server health, which its clients and
+///   load balancers ask of whatever they take for the inference server. The router answers them itself.
 enum RequestPath {
     /// What a path asks for.
     enum Target: Equatable {
         case model(String)
         case metrics
+        case serverLive
+        case serverReady
         case unrecognised
     }
 
@@ -29,6 +33,8 @@ enum RequestPath {
         while end < uri.count, uri[end] != UInt8(ascii: "?"), uri[end] != UInt8(ascii: "#") { end += 1 }
         let path = UnsafeRawBufferPointer(rebasing: uri[..<end])
         if path.elementsEqual("/metrics".utf8) { return .metrics }
+        if path.elementsEqual("/v2/health/live".utf8) { return .serverLive }
+        if path.elementsEqual("/v2/health/ready".utf8) { return .serverReady }
         if let rest = path.droppingPrefix("/v2/models/") {
             return model(in: rest, colonEndsName: false)
         }
