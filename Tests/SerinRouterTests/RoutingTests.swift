@@ -97,7 +97,7 @@ struct RoutingTests {
             #expect(error.contains("known models: iris, wine"))
             #expect(response.json["knownModels"] == ["iris", "wine"])
 
-            let other = try await TestHTTPConnection.get(port: fixture.port, "/v2/health/live")
+            let other = try await TestHTTPConnection.get(port: fixture.port, "/v2/repository/index")
             #expect(other.status == 404)
             #expect(other.json["error"]?.stringValue?.contains("/v2/models/<model>") == true)
         }
