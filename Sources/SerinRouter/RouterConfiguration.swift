@@ -27,11 +27,16 @@ public struct RouterConfiguration: Sendable, Hashable {
     /// thread per core. Model servers on the same machine need the cores too: on a 2-core machine shared with its
     /// load, one thread served about a fifth more requests a second than two (docs/router.md, Benchmark).
     public var threads: Int?
+    /// How long a version's series stay in `/metrics` after no route sends to it any more: long enough for
+    /// Prometheus to scrape their last values and for rate windows over them to end, after which a router that
+    /// runs for months does not serve the series of every version it ever routed.
+    public var unroutedSeriesRetention: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, connectTimeout: Duration = .seconds(5),
                 idleConnectionTimeout: Duration = .seconds(4), maximumIdleConnectionsPerUpstream: Int = 64,
                 stopGracePeriod: Duration = .seconds(10), clientIdleTimeout: Duration = .seconds(75),
-                upstreamTimeout: Duration = .seconds(60), threads: Int? = nil)
+                upstreamTimeout: Duration = .seconds(60), threads: Int? = nil,
+                unroutedSeriesRetention: Duration = .seconds(15 * 60))
     {
         self.host = host
         self.port = port
@@ -42,5 +47,6 @@ public struct RouterConfiguration: Sendable, Hashable {
         self.clientIdleTimeout = clientIdleTimeout
         self.upstreamTimeout = upstreamTimeout
         self.threads = threads
+        self.unroutedSeriesRetention = unroutedSeriesRetention
     }
 }

@@ -41,11 +41,15 @@ final class RouterCore: Sendable {
         }
     }
 
-    /// Replaces the table with what `change` makes of the current one, atomically for requests.
+    /// Replaces the table with what `change` makes of the current one, atomically for requests, then lets go of
+    /// the counters of versions out of the routes for longer than the configured retention.
     @discardableResult
     func updateTable(_ change: (RoutingTable) throws(RouterError) -> RoutingTable) throws(RouterError) -> RoutingTable {
         try table.withLock { (table: inout RoutingTable) throws(RouterError) -> RoutingTable in
             table = try change(table)
+            // Under the table's lock, so that no other update routes a version again between the two.
+            recorder.forgetUnrouted(routed: table.versionKeys, now: .now(),
+                                    retention: TimeAmount(configuration.unroutedSeriesRetention))
             return table
         }
     }

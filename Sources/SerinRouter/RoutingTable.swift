@@ -165,6 +165,15 @@ final class RoutingTable: Sendable {
     /// The routes, ordered by deployment.
     var routes: [ModelRoute] { entries.values.map(\.route).sorted { $0.key < $1.key } }
 
+    /// Every version some route sends to, and each routed deployment's unversioned counters (its 503s while no
+    /// version is ready).
+    var versionKeys: Set<VersionKey> {
+        Set(entries.values.flatMap { entry in
+            [VersionKey(key: entry.route.key, version: "")]
+                + [entry.stable, entry.canary].compactMap { $0.map { VersionKey(key: entry.route.key, version: $0.version) } }
+        })
+    }
+
     /// Every upstream address some route sends to.
     var addresses: Set<UpstreamAddress> {
         Set(entries.values.flatMap { entry in [entry.stable, entry.canary].compactMap { $0?.address } })

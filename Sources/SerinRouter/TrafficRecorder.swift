@@ -1,3 +1,4 @@
+import NIOCore
 import SerinCore
 import Synchronization
 
@@ -71,29 +72,56 @@ final class VersionCounters: Sendable {
     }
 }
 
-/// Every version's counters since the router started. Counters outlive routes: a version taken out of the routes
-/// keeps its series, as Prometheus expects counters to, and picks up where it was if it is routed again.
+/// Every version's counters since it was first routed. Counters outlive routes for a while: a version taken out of
+/// the routes keeps its series, as Prometheus expects counters to, for `RouterConfiguration.unroutedSeriesRetention`
+/// (and picks up where it was if it is routed again within it); then `forgetUnrouted` drops them.
 final class TrafficRecorder: Sendable {
-    private let registry = Mutex<[VersionKey: VersionCounters]>([:])
+    private struct Registry {
+        var counters: [VersionKey: VersionCounters] = [:]
+        /// Since when each version no route sends to has been out of the routes.
+        var unroutedSince: [VersionKey: NIODeadline] = [:]
+    }
+
+    private let registry = Mutex(Registry())
 
     /// The counters of a version, made on first use.
     func counters(for versionKey: VersionKey) -> VersionCounters {
         registry.withLock { registry in
-            if let counters = registry[versionKey] { return counters }
+            if let counters = registry.counters[versionKey] { return counters }
             let counters = VersionCounters(versionKey)
-            registry[versionKey] = counters
+            registry.counters[versionKey] = counters
             return counters
         }
     }
 
     /// The counters of a version if it was ever routed.
     func existingCounters(for versionKey: VersionKey) -> VersionCounters? {
-        registry.withLock { $0[versionKey] }
+        registry.withLock { $0.counters[versionKey] }
+    }
+
+    /// Drops the counters of versions out of the routes since `retention` before `now` with no request in flight;
+    /// `routed` are the versions the routes send to now. Called when the routes change, which is the only time
+    /// a version leaves them.
+    func forgetUnrouted(routed: Set<VersionKey>, now: NIODeadline, retention: TimeAmount) {
+        registry.withLock { registry in
+            for (versionKey, counters) in registry.counters {
+                guard !routed.contains(versionKey) else {
+                    registry.unroutedSince[versionKey] = nil
+                    continue
+                }
+                let since = registry.unroutedSince[versionKey] ?? now
+                registry.unroutedSince[versionKey] = since
+                if now - since >= retention, counters.inFlight == 0 {
+                    registry.counters[versionKey] = nil
+                    registry.unroutedSince[versionKey] = nil
+                }
+            }
+        }
     }
 
     /// The versions of one deployment that have seen traffic or are routed.
     func traffic(for key: DeploymentKey) -> [String: VersionTraffic] {
-        let counters = registry.withLock { $0.values.filter { $0.versionKey.key == key } }
+        let counters = registry.withLock { $0.counters.values.filter { $0.versionKey.key == key } }
         var traffic: [String: VersionTraffic] = [:]
         for counter in counters { traffic[counter.versionKey.version] = counter.snapshot }
         return traffic
@@ -101,7 +129,7 @@ final class TrafficRecorder: Sendable {
 
     /// Every version's snapshot, ordered by namespace, deployment and version.
     func allTraffic() -> [(VersionKey, VersionTraffic)] {
-        let counters = registry.withLock { Array($0.values) }.sorted { $0.versionKey < $1.versionKey }
+        let counters = registry.withLock { Array($0.counters.values) }.sorted { $0.versionKey < $1.versionKey }
         return counters.map { ($0.versionKey, $0.snapshot) }
     }
 }

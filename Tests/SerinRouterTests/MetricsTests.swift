@@ -6,6 +6,33 @@ import Testing
 struct MetricsTests {
     static let labels = #"namespace="ml",deployment="iris""#
 
+    @Test("a version out of the routes keeps its series through the retention, and loses them at a route change after it")
+    func unroutedVersionsSeriesAreDroppedAfterTheRetention() async throws {
+        // Retention zero: the route change that takes v2 out is already past it.
+        try await RouterFixture.with(configuration: RouterConfiguration(port: 0, unroutedSeriesRetention: .zero)) { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            _ = try await fixture.versionsServing(4)
+            #expect(fixture.router.metricsText().contains(#"version="v2""#))
+            try fixture.route(stable: "v1")
+            #expect(!fixture.router.metricsText().contains(#"version="v2""#))
+            #expect(fixture.router.metricsText().contains(#"version="v1",code="200"} 2"#))
+            #expect(fixture.router.traffic(for: RouterFixture.key)["v2"] == nil)
+        }
+    }
+
+    @Test("within the retention, a version out of the routes keeps its series and counts on if routed again")
+    func unroutedVersionsSeriesStayWithinTheRetention() async throws {
+        try await RouterFixture.with { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            _ = try await fixture.versionsServing(4)
+            try fixture.route(stable: "v1")
+            #expect(fixture.router.metricsText().contains(#"version="v2",code="200"} 2"#))
+            try fixture.route(stable: "v2")
+            _ = try await fixture.versionsServing(1)
+            #expect(fixture.router.metricsText().contains(#"version="v2",code="200"} 3"#))
+        }
+    }
+
     @Test("/metrics serves the exact series names, labels and counts the Prometheus gates query")
     func prometheusText() async throws {
         try await RouterFixture.with { fixture in
