@@ -82,7 +82,7 @@ public struct ModelReconciler: Sendable {
             var metadata = ModelLogContext(key: key, version: next.rolloutVersion, desiredCommit: input.desiredCommit).metadata
             metadata["phase"] = "\(next.phase.rawValue)"
             metadata["weight"] = "\(next.canaryWeight)"
-            logger.info("\(TransitionLogLine.text(of: next, gatesMeasured: decision.checkedGates))",
+            logger.info("\(TransitionLogLine.text(of: next, gatesChecked: decision.checkedGates))",
                         metadata: metadata)
         }
 

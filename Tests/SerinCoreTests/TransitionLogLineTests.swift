@@ -48,7 +48,7 @@ struct TransitionLogLineTests {
                                                       threshold: "ready")],
                                    desiredCommit: "0123456", reason: "v2 is ready; v2 now takes 10%.",
                                    startedAt: Timestamp(secondsSinceEpoch: 0), updatedAt: Timestamp(secondsSinceEpoch: 0))
-        #expect(TransitionLogLine.text(of: status, gatesMeasured: true) == "v2 is ready; v2 now takes 10%.")
+        #expect(TransitionLogLine.text(of: status, gatesChecked: true) == "v2 is ready; v2 now takes 10%.")
     }
 }
 
@@ -57,6 +57,6 @@ extension RolloutSimulation {
     mutating func reconcileLogging() -> String? {
         let decision = reconcile()
         guard decision.isTransition, let status = decision.status else { return nil }
-        return TransitionLogLine.text(of: status, gatesMeasured: decision.checkedGates)
+        return TransitionLogLine.text(of: status, gatesChecked: decision.checkedGates)
     }
 }

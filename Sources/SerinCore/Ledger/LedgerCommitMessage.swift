@@ -63,6 +63,13 @@ public enum LedgerCommitMessage {
         return oneLine(text)
     }
 
+    /// A gate's evidence without its label (`0.995 >= 0.99 pass`), as a sentence about the gate quotes it.
+    public static func gateEvidence(_ gate: GateResult) -> String {
+        let line = gateLine(gate)
+        let label = "\(gate.label): "
+        return line.hasPrefix(label) ? String(line.dropFirst(label.count)) : line
+    }
+
     private static let opposites = [(">=", "<"), ("<=", ">"), (">", "<="), ("<", ">="), ("within ", "outside ")]
 
     /// The threshold as it held (`>= 0.99`) or as it was broken (`< 0.99`).

@@ -344,11 +344,11 @@ private struct Step {
 
         if let failed = results.first(where: { $0.consecutiveFailures >= rollout.maxFailedChecks }) {
             let times = failed.consecutiveFailures == 1 ? "its check" : "\(failed.consecutiveFailures) checks in a row"
-            rollBack(desired, reason: "Gate \(failed.label) failed \(times): \(evidence(failed)).")
+            rollBack(desired, reason: "Gate \(failed.label) failed \(times): \(LedgerCommitMessage.gateEvidence(failed)).")
             return
         }
         if let silent = results.first(where: { $0.consecutiveInconclusive >= rollout.maxInconclusiveChecks }) {
-            rollBack(desired, reason: "Gate \(silent.label) had no conclusive evidence for \(silent.consecutiveInconclusive) checks in a row (\(evidence(silent))); missing evidence never promotes.")
+            rollBack(desired, reason: "Gate \(silent.label) had no conclusive evidence for \(silent.consecutiveInconclusive) checks in a row (\(LedgerCommitMessage.gateEvidence(silent))); missing evidence never promotes.")
             return
         }
         guard results.allSatisfy({ $0.verdict == .pass }) else {
@@ -498,11 +498,6 @@ private struct Step {
         return counted
     }
 
-    func evidence(_ result: GateResult) -> String {
-        let line = LedgerCommitMessage.gateLine(result)
-        let label = "\(result.label): "
-        return line.hasPrefix(label) ? String(line.dropFirst(label.count)) : line
-    }
 
     func display(_ revision: ServingRevision) -> String {
         LedgerCommitMessage.displayVersion(revision.version)

@@ -1,5 +1,3 @@
-import SerinCore
-
 /// The text of the log line that announces a rollout transition: its reason, then in brackets the gate evidence
 /// behind it. The ledger commit keeps every gate; the line gives only what is news to someone reading the terminal
 /// from the top:
@@ -8,12 +6,12 @@ import SerinCore
 /// - no gate whose result the reason already states (the failed gate of a rollback);
 /// - no passing readiness check, which says nothing.
 public enum TransitionLogLine {
-    public static func text(of status: RolloutStatus, gatesMeasured: Bool) -> String {
-        guard gatesMeasured else { return status.reason }
+    /// `gatesChecked`: whether the decision judged gate results measured for it (`RolloutDecision.checkedGates`).
+    public static func text(of status: RolloutStatus, gatesChecked: Bool) -> String {
+        guard gatesChecked else { return status.reason }
         let evidence = status.gates.filter { gate in
             if gate.name == RolloutMachine.readinessGate && gate.verdict == .pass { return false }
-            let result = LedgerCommitMessage.gateLine(gate).dropFirst(gate.label.count + 2)
-            return !status.reason.contains(result)
+            return !status.reason.contains(LedgerCommitMessage.gateEvidence(gate))
         }
         guard !evidence.isEmpty else { return status.reason }
         return "\(status.reason) [\(evidence.map(LedgerCommitMessage.gateLine).joined(separator: "; "))]"
