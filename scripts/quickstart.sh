@@ -25,19 +25,19 @@ fi
 # serin-model-server is the quickstart's model server: the deployment's command finds it on PATH.
 export PATH="$bin:$PATH"
 
-# The canary to suggest: the next version after the one the quickstart repository asks for now (it keeps its
-# history across runs), or a general hint on a repository of the user's own.
-current=
-if [ -z "${SERIN_REPO:-}" ]; then
-    current=$(sed -n 's/^ *version: "\([0-9][0-9]*\)".*/\1/p' "$repo/deployments/iris.yaml" 2>/dev/null | head -n 1)
-fi
+# The canary to suggest: on the quickstart repository (which keeps its history across runs), the version after the
+# one it asks for now; on a repository of the user's own, a general hint.
 model=iris key=quickstart/iris
-if [ -n "$current" ]; then
-    next=$((current + 1))
-    canary="sed -i 's/version: \"$current\"/version: \"$next\"/' deployments/iris.yaml && git commit -qam \"iris v$next\"   # a canary"
-else
-    canary="# commit a new spec.model.version of a ModelDeployment under deployments/: a canary"
+canary="# set a new version in deployments/iris.yaml and commit it: a canary"
+if [ -n "${SERIN_REPO:-}" ]; then
     model="<spec.model.name>" key="<namespace>/<name>"
+    canary="# commit a new spec.model.version of a ModelDeployment under deployments/: a canary"
+else
+    current=$(sed -n 's/^ *version: "\([0-9][0-9]*\)".*/\1/p' "$repo/deployments/iris.yaml" 2>/dev/null | head -n 1 || true)
+    if [ -n "$current" ]; then
+        next=$((current + 1))
+        canary="sed -i 's/version: \"$current\"/version: \"$next\"/' deployments/iris.yaml && git commit -qam \"iris v$next\"   # a canary"
+    fi
 fi
 
 cat <<TEXT
