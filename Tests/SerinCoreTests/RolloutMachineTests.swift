@@ -111,6 +111,17 @@ struct RolloutCanaryTests {
         #expect(decision.nextDecisionAt == simulation.now + .seconds(60))
     }
 
+    @Test func aCanaryWhoseWorkloadAloneWentMissingIsNamedAlone() {
+        // A Deployment deleted by hand on Kubernetes: the stable version still runs.
+        var simulation = establishedSimulation(rolloutDeployment())
+        simulation.startRollout()
+        simulation.advance(seconds: 60)
+        simulation.workloads = simulation.workloads.filter { $0.value.revision.version == "1" }
+        simulation.reconcile()
+        #expect(simulation.status?.reason == "v2's workload was missing, so it was deployed again; the 1m check at 10% starts over.")
+        #expect(simulation.status?.gates.isEmpty == true)
+    }
+
     @Test func aCanaryCheckedAfterItsWorkloadsCameBackJudgesTheNewIntervalOnly() {
         var simulation = establishedSimulation(rolloutDeployment())
         simulation.startRollout()

@@ -310,9 +310,9 @@ private struct Step {
         if !missing.isEmpty {
             let names = missing.map { display($0) }.joined(separator: " and ")
             current.intervalStartedAt = now
-            current.reason = "\(names)'s workload\(missing.count > 1 ? "s were" : " was") missing, so "
-                + "\(missing.count > 1 ? "they were" : "it was") deployed again; the \(rollout.interval) check at "
-                + "\(current.canaryWeight)% starts over."
+            current.reason = missing.count > 1
+                ? "\(names)'s workloads were missing, so they were deployed again; the \(rollout.interval) check at \(current.canaryWeight)% starts over."
+                : "\(names)'s workload was missing, so it was deployed again; the \(rollout.interval) check at \(current.canaryWeight)% starts over."
             status = current
             hold(desired, canary: canary)
             nextDecisionAt = now + rollout.interval
