@@ -5,6 +5,7 @@ import SerinGit
 import SerinLocalRuntime
 import SerinOperator
 import SerinRouter
+import Testing
 import TestSupport
 
 /// `serin run --runtime local` assembled in-process: the operator loop, the local runtime with the real router and
@@ -76,6 +77,26 @@ final class LocalSerin: @unchecked Sendable {
     }
 
     func lastEntry(_ key: DeploymentKey) async -> HistoryEntry? { try? await reader.history(of: key).last }
+}
+
+extension LocalSerin {
+    /// Merges iris v1 (`document`) into a new remote and runs a Serin on it until v1 has Succeeded, then runs
+    /// `body` while it still runs. Returns that Serin, stopped, whose `remote` a test can start another on.
+    @discardableResult
+    static func runningIrisV1(document: String = e2eDocument(version: "1"),
+                              router: RouterConfiguration = RouterConfiguration(port: 0),
+                              _ body: (LocalSerin) async throws -> Void) async throws -> LocalSerin {
+        let remote = try DeploymentsRemote()
+        try await remote.merge("deployments/iris.yaml", document, message: "deploy iris v1")
+        let serin = try await LocalSerin(remote: remote, router: router)
+        try await serin.running(loadOn: "iris") { serin in
+            #expect(await eventually(within: .seconds(60)) {
+                await serin.history(DeploymentKey(namespace: "ml", name: "iris")).last == "Succeeded 100 v1"
+            })
+            try await body(serin)
+        }
+        return serin
+    }
 }
 
 func e2eDocument(name: String = "iris", namespace: String = "ml", version: String, extraArgs: [String] = [],

@@ -11,12 +11,9 @@ struct LocalEndToEndTests {
     let iris = DeploymentKey(namespace: "ml", name: "iris")
 
     @Test func aHealthyVersionIsPromotedThroughEveryStepAndABadOneRolledBack() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
-        let serin = try await LocalSerin(remote: remote)
         var pids: [Int32] = []
-        try await serin.running(loadOn: "iris") { serin in
-            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+        try await LocalSerin.runningIrisV1 { serin in
+            let remote = serin.remote
 
             try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2"), message: "iris v2")
             #expect(await eventually(within: .seconds(90)) { await serin.history(iris).last == "Succeeded 100 v2" })
@@ -45,11 +42,8 @@ struct LocalEndToEndTests {
     }
 
     @Test func aNewRevisionOfTheSameVersionIsCanariedBesideTheOldOneAndPromoted() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
-        let serin = try await LocalSerin(remote: remote)
-        try await serin.running(loadOn: "iris") { serin in
-            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+        try await LocalSerin.runningIrisV1 { serin in
+            let remote = serin.remote
             // The serving fields change, the version does not: a new revision of v1, rolled out as a canary.
             try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1", extraArgs: ["--latency", "1ms"]),
                                    message: "iris v1, with a latency")
@@ -80,12 +74,9 @@ struct LocalEndToEndTests {
     }
 
     @Test func aVersionThatStopsAnsweringIsRolledBackThroughTheRoutersUpstreamTimeout() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
         // A short upstream timeout stands in for the default minute, so that the test does not wait one per request.
-        let serin = try await LocalSerin(remote: remote, router: RouterConfiguration(port: 0, upstreamTimeout: .milliseconds(300)))
-        try await serin.running(loadOn: "iris") { serin in
-            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+        try await LocalSerin.runningIrisV1(router: RouterConfiguration(port: 0, upstreamTimeout: .milliseconds(300))) { serin in
+            let remote = serin.remote
 
             // v2 is ready but takes ten minutes over every inference: hung, as far as its clients can tell. Without the
             // timeout its requests would stay in flight, counted by no gate.
@@ -101,12 +92,7 @@ struct LocalEndToEndTests {
     }
 
     @Test func aStableVersionWhoseStateDirectoryWasLostIsStartedAgainFromItsDesiredCommitInGit() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
-        let first = try await LocalSerin(remote: remote)
-        try await first.running(loadOn: "iris") { serin in
-            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
-        }
+        let remote = try await LocalSerin.runningIrisV1 { _ in }.remote
 
         // Serin starts again with an empty state directory while Git already asks for v2: the canary needs v1 as its
         // stable side, and only Git still has v1's document.
@@ -120,14 +106,10 @@ struct LocalEndToEndTests {
     }
 
     @Test func aCanaryInterruptedBySerinStoppingCarriesOnAtItsWeightWithNoCheckCountedAgainstIt() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1", interval: "3s"), message: "deploy iris v1")
-        let first = try await LocalSerin(remote: remote)
-        try await first.running(loadOn: "iris") { serin in
-            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
-            try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2", interval: "3s"), message: "iris v2")
+        let remote = try await LocalSerin.runningIrisV1(document: e2eDocument(version: "1", interval: "3s")) { serin in
+            try await serin.remote.merge("deployments/iris.yaml", e2eDocument(version: "2", interval: "3s"), message: "iris v2")
             #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Progressing 50 v2" })
-        }
+        }.remote
         // Stopped mid-interval, and away for longer than one: the check is due the moment Serin is back, before its
         // model servers are.
         try await Task.sleep(for: .seconds(4))
@@ -143,11 +125,8 @@ struct LocalEndToEndTests {
     }
 
     @Test func aCrashingVersionAMissingCommandAMissingModelFileAndATakenPortEachFailWithoutTouchingOtherModels() async throws {
-        let remote = try DeploymentsRemote()
-        try await remote.merge("deployments/iris.yaml", e2eDocument(version: "1"), message: "deploy iris v1")
-        let serin = try await LocalSerin(remote: remote)
-        try await serin.running(loadOn: "iris") { serin in
-            #expect(await eventually(within: .seconds(60)) { await serin.history(iris).last == "Succeeded 100 v1" })
+        try await LocalSerin.runningIrisV1 { serin in
+            let remote = serin.remote
 
             // v2 exits after a few requests, every time it is started: a crash loop, so a failed canary.
             try await remote.merge("deployments/iris.yaml", e2eDocument(version: "2", extraArgs: ["--fail-after", "3"]), message: "iris v2")
