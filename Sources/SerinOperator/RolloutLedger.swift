@@ -38,7 +38,7 @@ public actor RolloutLedger {
 
     /// Commits the transition and pushes it; the status is held only once that succeeded.
     public func record(_ status: RolloutStatus) async throws(GitError) {
-        _ = try await writer.write(LedgerRecord(status: status))
+        _ = try await writer.write(LedgerRecord(status: status, after: statuses[status.key]))
         statuses[status.key] = status
     }
 }

@@ -51,6 +51,58 @@ struct LedgerCommitMessageTests {
         """)
     }
 
+    /// Reconciles once and returns the subject of the transition, against the status recorded before it.
+    private func nextSubject(_ simulation: inout RolloutSimulation) -> String? {
+        let recorded = simulation.status
+        guard simulation.reconcile().isTransition, let status = simulation.status else { return nil }
+        return LedgerCommitMessage.subject(status, after: recorded)
+    }
+
+    @Test func aCheckThatHoldsTheCanaryNamesTheGatesThatHeldItInTheSubject() {
+        var simulation = establishedSimulation(rolloutDeployment(gates: ["successRate: {min: 0.99}", "latency: {max: 250ms}"]))
+        simulation.startRollout()
+        simulation.verdicts = ["successRate": .fail, "latency": .inconclusive]
+        simulation.advance(seconds: 60)
+        #expect(nextSubject(&simulation) == "ml/iris: Progressing 10% (v2), held: successRate fail, latency p99 inconclusive")
+    }
+
+    @Test func eachCheckThatHoldsTheCanaryAgainSaysSo() {
+        var simulation = establishedSimulation(rolloutDeployment())
+        simulation.startRollout()
+        simulation.verdicts["successRate"] = .inconclusive
+        simulation.advance(seconds: 60)
+        #expect(nextSubject(&simulation) == "ml/iris: Progressing 10% (v2), held: successRate inconclusive")
+        simulation.advance(seconds: 60)
+        #expect(nextSubject(&simulation) == "ml/iris: Progressing 10% (v2), held: successRate inconclusive")
+    }
+
+    @Test func anIntervalThatStartsOverWithNoCheckSaysSoInTheSubjectEvenAfterAHold() {
+        var simulation = establishedSimulation(rolloutDeployment())
+        simulation.startRollout()
+        simulation.verdicts["successRate"] = .fail
+        simulation.advance(seconds: 60)
+        simulation.reconcile()
+        simulation.advance(seconds: 30)
+        simulation.workloads = [:]
+        #expect(nextSubject(&simulation) == "ml/iris: Progressing 10% (v2), check restarted")
+    }
+
+    @Test func aTransitionThatMovesTheCanaryHasThePlainSubject() {
+        var simulation = establishedSimulation(rolloutDeployment())
+        simulation.startRollout()
+        simulation.verdicts["successRate"] = .fail
+        simulation.advance(seconds: 60)
+        simulation.reconcile()
+        simulation.verdicts = [:]
+        simulation.advance(seconds: 60)
+        #expect(nextSubject(&simulation) == "ml/iris: Progressing 50% (v2)")
+    }
+
+    @Test func theFirstTransitionOfARolloutHasThePlainSubject() {
+        var simulation = establishedSimulation(rolloutDeployment())
+        #expect(nextSubject(&simulation) == "ml/iris: Pending 0% (v2)")
+    }
+
     @Test(arguments: [("13", "v13"), ("1.10", "v1.10"), ("v13", "v13"), ("canary-b", "canary-b")])
     func prefixesVersionsStartingWithADigit(_ version: String, _ shown: String) {
         #expect(LedgerCommitMessage.displayVersion(version) == shown)

@@ -149,6 +149,10 @@ struct ReconcileLoopTests {
             harness.loop.syncNow()
             #expect(try await harness.advance { try await harness.phases().last == "Failed 0" })
             #expect(try await harness.phases().suffix(5) == ["Pending 0", "Progressing 10", "Progressing 10", "RollingBack 0", "Failed 0"])
+            #expect(try remote.subjects(of: "serin/status").suffix(5) == [
+                "ml/iris: Pending 0% (v2)", "ml/iris: Progressing 10% (v2)", "ml/iris: Progressing 10% (v2), held: successRate fail",
+                "ml/iris: RollingBack 0% (v2)", "ml/iris: Failed 0% (v2)",
+            ])
             #expect(await harness.runtime.versions(of: LoopHarness.iris) == ["1"])
             #expect(await harness.runtime.traffic[LoopHarness.iris]?.canary == nil)
             let failed = try await harness.phases().count

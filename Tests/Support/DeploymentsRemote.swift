@@ -37,6 +37,19 @@ public final class DeploymentsRemote: @unchecked Sendable {
         _ = try await writer?.write(LedgerRecord(path: path, content: Array(text.utf8), message: message + "\n", time: time))
     }
 
+    /// The subjects of `branch`'s commits, oldest first, as the git CLI reads them.
+    public func subjects(of branch: String) throws -> [String] {
+        let git = Process()
+        let output = Pipe()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["--git-dir", bare, "log", "--reverse", "--format=%s", branch]
+        git.standardOutput = output
+        try git.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        git.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
     /// A rollout ledger on `serin/status`, and a reader of it on mirrors of their own.
     public func ledger() async throws -> (RolloutLedger, LedgerReader) {
         let reader = LedgerReader(mirror: try await mirror("reader-\(UUID().uuidString)"), logger: Self.quiet)

@@ -20,8 +20,9 @@
 /// Lines never end in whitespace and the message ends with one newline, as `git commit --cleanup=strip` would
 /// leave it, so the message a commit stores is the message rendered.
 public enum LedgerCommitMessage {
-    public static func render(_ status: RolloutStatus) -> String {
-        var paragraphs = [subject(status)]
+    /// `previous`: the status the ledger recorded before this one, which the subject compares with (see `subject`).
+    public static func render(_ status: RolloutStatus, after previous: RolloutStatus? = nil) -> String {
+        var paragraphs = [subject(status, after: previous)]
         let reason = cleanLines(status.reason)
         if !reason.isEmpty { paragraphs.append(reason.joined(separator: "\n")) }
         if !status.gates.isEmpty { paragraphs.append(status.gates.map(gateLine).joined(separator: "\n")) }
@@ -30,10 +31,30 @@ public enum LedgerCommitMessage {
     }
 
     /// `ml-prod/fraud-detector: Progressing 25% (v13)`; without the parenthesis when there is no version yet.
-    public static func subject(_ status: RolloutStatus) -> String {
-        let text = "\(status.key): \(status.phase.rawValue) \(status.canaryWeight)%"
-        guard let version = status.rolloutVersion else { return oneLine(text) }
-        return oneLine("\(text) (\(displayVersion(version)))")
+    ///
+    /// A transition that leaves the phase, the weight and the revision as `previous` had them adds what it was, so
+    /// that the commits of one step read apart in `git log --oneline`: `…, held: successRate fail` for a check that
+    /// did not pass (the gates that did not, with their verdicts), `…, check restarted` for an interval that started
+    /// over with no check made (the workloads had to be deployed again).
+    public static func subject(_ status: RolloutStatus, after previous: RolloutStatus? = nil) -> String {
+        var text = "\(status.key): \(status.phase.rawValue) \(status.canaryWeight)%"
+        if let version = status.rolloutVersion { text += " (\(displayVersion(version)))" }
+        if let previous, let note = sameStepNote(status, after: previous) { text += ", " + note }
+        return oneLine(text)
+    }
+
+    /// What a transition that stays at its step did, or nil when it moved (or did something without a short name).
+    private static func sameStepNote(_ status: RolloutStatus, after previous: RolloutStatus) -> String? {
+        guard previous.key == status.key, previous.phase == status.phase, previous.canaryWeight == status.canaryWeight,
+              previous.canaryRevision == status.canaryRevision, previous.stableRevision == status.stableRevision
+        else { return nil }
+        if status.gates != previous.gates {
+            let held = status.gates.filter { $0.verdict != .pass }
+            guard !held.isEmpty else { return "gates passed" }
+            return "held: " + held.map { "\($0.label) \($0.verdict.rawValue)" }.joined(separator: ", ")
+        }
+        if status.intervalStartedAt != previous.intervalStartedAt { return "check restarted" }
+        return nil
     }
 
     /// A version as people read it in a sentence: `v13` for `13`, unchanged when it starts with a letter.
