@@ -6,7 +6,8 @@ import SerinGit
 /// when a check is due, let the rollout machine decide, perform the actions, and record a transition in the ledger
 /// last, once the actions succeeded. A failure anywhere leaves the recorded status as it was, so the next pass
 /// repeats the same decision rather than skipping one. A transition is logged as soon as it is decided, before its
-/// actions, so that a terminal reads cause before effect; a failure after it follows as a warning.
+/// actions, so that a terminal reads cause before effect; a failure after it follows as a warning, and the retries
+/// that decide the same transition again log it at debug level only.
 public struct ModelReconciler: Sendable {
     /// What the desired state says about one model at one commit.
     public struct Input: Sendable {
@@ -51,6 +52,7 @@ public struct ModelReconciler: Sendable {
     /// The current time; injected so tests control it.
     public let now: @Sendable () -> Timestamp
     public let logger: Logger
+    private let announcements = TransitionAnnouncements()
 
     public init(runtime: any ModelRuntime, gates: any GateMeasuring, ledger: RolloutLedger,
                 now: @escaping @Sendable () -> Timestamp, logger: Logger = Logger(label: "serin.operator.reconcile")) {
@@ -82,8 +84,9 @@ public struct ModelReconciler: Sendable {
             var metadata = ModelLogContext(key: key, version: next.rolloutVersion, desiredCommit: input.desiredCommit).metadata
             metadata["phase"] = "\(next.phase.rawValue)"
             metadata["weight"] = "\(next.canaryWeight)"
-            logger.info("\(TransitionLogLine.text(of: next, gatesChecked: decision.checkedGates))",
-                        metadata: metadata)
+            let line = TransitionLogLine.text(of: next, gatesChecked: decision.checkedGates)
+            let isNews = await announcements.isNews("\(next.phase.rawValue) \(next.canaryWeight)% \(line)", for: key)
+            logger.log(level: isNews ? .info : .debug, "\(line)", metadata: metadata)
         }
 
         do {
@@ -99,6 +102,7 @@ public struct ModelReconciler: Sendable {
         } catch {
             throw .ledger(key, error)
         }
+        await announcements.recorded(key)
         await runtime.recorded(next)
         return Outcome(transition: next, nextDecisionAt: decision.nextDecisionAt)
     }

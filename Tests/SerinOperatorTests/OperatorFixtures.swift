@@ -49,7 +49,20 @@ actor SimulatedRuntime: ModelRuntime {
         (workloads[key] ?? [:]).mapValues { WorkloadObservation(isReady: $0.replicas > 0 && !notReady.contains($0.revision.version)) }
     }
 
-    func perform(_ actions: [RolloutAction], key: DeploymentKey, desired: ModelDeployment?) {
+    /// Calls to `perform` still to fail before doing anything, as a runtime that cannot start a model server does.
+    private var failuresToCome = 0
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String { "the simulated runtime failed on purpose" }
+    }
+
+    func failNext(_ calls: Int) { failuresToCome = calls }
+
+    func perform(_ actions: [RolloutAction], key: DeploymentKey, desired: ModelDeployment?) throws {
+        if failuresToCome > 0 {
+            failuresToCome -= 1
+            throw Failure()
+        }
         let before = (workloads[key].map { $0.mapValues { "\($0.revision)=\($0.replicas)" } }, traffic[key])
         for action in actions {
             switch action {

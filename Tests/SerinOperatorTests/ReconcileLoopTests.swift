@@ -127,6 +127,20 @@ struct ReconcileLoopTests {
         #expect(lines.prefix(2) == ["Pending", "runtime changed"], "\(lines)")
     }
 
+    @Test func aTransitionWhoseActionsKeepFailingIsLoggedOnceWithEachFailureAfterIt() async throws {
+        let log = CapturedLog()
+        try await LoopHarness.runningIrisV1(logger: log.logger) { harness in
+            await harness.runtime.failNext(3)
+            try await harness.remote.merge("deployments/iris.yaml", irisDocument(version: "2"), message: "iris v2")
+            harness.loop.syncNow()
+            #expect(try await harness.advance { try await harness.phases().last == "Progressing 10" })
+        }
+        let lines = log.lines.filter { $0.message.hasPrefix("Rolling out v2") || $0.message.contains("the runtime failed") }
+            .map { "\($0.level) \($0.message.hasPrefix("Rolling out v2") ? "transition" : "failure")" }
+        #expect(lines == ["info transition", "warning failure", "debug transition", "warning failure",
+                          "debug transition", "warning failure", "debug transition"], "\(lines)")
+    }
+
     @Test func aSteadyStateMakesNoRuntimeChangesAndNoCommits() async throws {
         try await LoopHarness.runningIrisV1 { harness in
             let changes = await harness.runtime.changeCount
@@ -191,7 +205,7 @@ struct ReconcileLoopTests {
         let second = try await LoopHarness(remote: remote)
         for version in ["1", "2"] {
             let revision = ModelDeploymentFixture.revision(irisDocument(version: version))
-            await second.runtime.perform([.deploy(revision, replicas: 2)], key: LoopHarness.iris, desired: nil)
+            try await second.runtime.perform([.deploy(revision, replicas: 2)], key: LoopHarness.iris, desired: nil)
         }
         try await second.run { harness in
             #expect(try await harness.advance { try await harness.phases().last == "Succeeded 100" })
