@@ -19,6 +19,13 @@ final class UpstreamConnection {
     }
 }
 
+/// The idle connections to one upstream, most recently used last. A class, so that taking one out and putting one
+/// back change it in place: mutating an array inside the pool's dictionary goes through an accessor that allocates
+/// on every call, which is every request.
+final class IdleConnections {
+    var connections: [UpstreamConnection] = []
+}
+
 /// Keep-alive connections to upstreams, one pool per event loop and used only on it: a client connection borrows
 /// from the pool of its own loop, so no lock is taken and the upstream socket is served by the same thread as the
 /// client socket.
@@ -31,7 +38,7 @@ final class UpstreamConnectionPool {
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private let maximumIdlePerUpstream: Int
-    private var idle: [UpstreamAddress: [UpstreamConnection]] = [:]
+    private var idle: [UpstreamAddress: IdleConnections] = [:]
     private var sweep: Scheduled<Void>?
     private var isClosed = false
 
@@ -45,8 +52,8 @@ final class UpstreamConnectionPool {
     /// An idle connection to `address`, most recently used first (the likeliest still open), or nil; `now` is the
     /// time to judge how long connections idled.
     func lease(_ address: UpstreamAddress, at now: NIODeadline) -> UpstreamConnection? {
-        guard !isClosed else { return nil }
-        while let connection = idle[address]?.popLast() {
+        guard !isClosed, let list = idle[address] else { return nil }
+        while let connection = list.connections.popLast() {
             if connection.handler.isActive && now - connection.idleSince < idleTimeout {
                 return connection
             }
@@ -58,12 +65,16 @@ final class UpstreamConnectionPool {
     /// Takes back a connection whose exchange ended cleanly `now`; closes it when the pool is full or closed.
     func release(_ connection: UpstreamConnection, at now: NIODeadline = .now()) {
         connection.handler.exchange = nil
-        guard !isClosed, connection.handler.isActive,
-              Self.append(connection, to: &idle[connection.address, default: []], limit: maximumIdlePerUpstream)
-        else {
+        guard !isClosed, connection.handler.isActive else {
             connection.handler.close()
             return
         }
+        let list = idle[connection.address] ?? newList(for: connection.address)
+        guard list.connections.count < maximumIdlePerUpstream else {
+            connection.handler.close()
+            return
+        }
+        list.connections.append(connection)
         connection.requestsCarried += 1
         connection.idleSince = now
         // Idle connections are read from, so an upstream closing one is noticed at once.
@@ -71,14 +82,10 @@ final class UpstreamConnectionPool {
         scheduleSweep()
     }
 
-    /// Appends `connection` unless `connections` holds `limit` already: the check and the append take one look-up
-    /// of the pool's dictionary between them, on every request.
-    private static func append(_ connection: UpstreamConnection, to connections: inout [UpstreamConnection],
-                               limit: Int) -> Bool
-    {
-        guard connections.count < limit else { return false }
-        connections.append(connection)
-        return true
+    private func newList(for address: UpstreamAddress) -> IdleConnections {
+        let list = IdleConnections()
+        idle[address] = list
+        return list
     }
 
     /// Opens a new connection on this loop and calls `completion` on it.
@@ -114,7 +121,7 @@ final class UpstreamConnectionPool {
     /// idle timeout.
     func closeIdle(keeping addresses: Set<UpstreamAddress>) {
         for address in idle.keys where !addresses.contains(address) {
-            idle.removeValue(forKey: address)?.forEach { $0.handler.close() }
+            idle.removeValue(forKey: address)?.connections.forEach { $0.handler.close() }
         }
     }
 
@@ -123,18 +130,17 @@ final class UpstreamConnectionPool {
         isClosed = true
         sweep?.cancel()
         sweep = nil
-        let connections = idle.values.flatMap { $0 }
+        let connections = idle.values.flatMap(\.connections)
         idle = [:]
         connections.forEach { $0.handler.close() }
     }
 
-    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.connections.count } }
 
     private func forget(address: UpstreamAddress, handler: UpstreamConnectionHandler) {
-        guard var connections = idle[address],
-              let index = connections.firstIndex(where: { $0.handler === handler }) else { return }
-        connections.remove(at: index)
-        idle[address] = connections.isEmpty ? nil : connections
+        guard let list = idle[address],
+              let index = list.connections.firstIndex(where: { $0.handler === handler }) else { return }
+        list.connections.remove(at: index)
     }
 
     /// Closes connections idle past the timeout, checking every quarter of it while any connection idles.
@@ -145,10 +151,10 @@ final class UpstreamConnectionPool {
             guard let self else { return }
             self.sweep = nil
             let now = NIODeadline.now()
-            for (address, connections) in self.idle {
-                let fresh = connections.filter { now - $0.idleSince < self.idleTimeout }
-                guard fresh.count < connections.count else { continue }
-                self.idle[address] = fresh.isEmpty ? nil : fresh
+            for (address, list) in self.idle {
+                let connections = list.connections
+                list.connections = connections.filter { now - $0.idleSince < self.idleTimeout }
+                if list.connections.isEmpty { self.idle[address] = nil }
                 connections.filter { now - $0.idleSince >= self.idleTimeout }.forEach { $0.handler.close() }
             }
             if !self.idle.isEmpty { self.scheduleSweep() }

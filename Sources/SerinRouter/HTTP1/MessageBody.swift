@@ -59,7 +59,8 @@ struct MessageBody {
 
     /// Follows the body through the next `bytes`. With `data`, the ranges of content within `bytes` (chunk data,
     /// without the chunked framing) are passed to it, for a client that cannot read chunked framing.
-    mutating func scan(_ bytes: UnsafeRawBufferPointer, data: ((Range<Int>) -> Void)? = nil) throws(FramingError) -> Scan {
+    /// `data` does not escape: a closure that may would make its caller box whatever it captures, on every call.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer, data: (Range<Int>) -> Void = { _ in }) throws(FramingError) -> Scan {
         var index = 0
         let count = bytes.count
         while index < count {
@@ -67,16 +68,16 @@ struct MessageBody {
             case .done:
                 return Scan(consumed: index, ended: true)
             case .untilClose:
-                data?(index..<count)
+                data(index..<count)
                 return Scan(consumed: count, ended: false)
             case .length(let remaining):
                 let taken = min(remaining, count - index)
-                data?(index..<(index + taken))
+                data(index..<(index + taken))
                 index += taken
                 state = taken == remaining ? .done : .length(remaining: remaining - taken)
             case .chunkData(let remaining):
                 let taken = min(remaining, count - index)
-                data?(index..<(index + taken))
+                data(index..<(index + taken))
                 index += taken
                 state = taken == remaining ? .chunkDataCR : .chunkData(remaining: remaining - taken)
             case .chunkSize(let size, let digits):
