@@ -234,7 +234,7 @@ struct HistoryFormatTests {
     @Test func textPrintsOneAlignedLinePerTransitionOldestFirst() {
         #expect(HistoryFormat.text.render(entries) == """
         2026-11-29T02:18:52Z  Pending            0%  -    desired 1a2b3c4
-        2026-11-29T02:20:52Z  Progressing       25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms drift=inconclusive
+        2026-11-29T02:20:52Z  Progressing       25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms(fail) drift=inconclusive
         2026-11-29T02:24:52Z  AwaitingApproval  50%  v13  desired 1a2b3c4  successRate=0.997
 
         """)
@@ -250,12 +250,24 @@ struct HistoryFormatTests {
 
     @Test func wideGivesEachTransitionsReasonIndentedBelowIt() {
         #expect(HistoryFormat.wide.render(Array(entries.prefix(2))) == """
-        2026-11-29T02:20:52Z  Progressing       25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms drift=inconclusive
+        2026-11-29T02:20:52Z  Progressing       25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms(fail) drift=inconclusive
             Gates passed for 2m at 10%; moving to 25%.
         2026-11-29T02:24:52Z  AwaitingApproval  50%  v13  desired 1a2b3c4  successRate=0.997
             Waiting for approval before 100%.
 
         """)
+    }
+
+    @Test func textMarksEachGateThatDidNotPassWithItsVerdict() {
+        let entry = HistoryEntry(time: transitionTime, phase: .Progressing, weight: 20, version: "3", desiredCommit: "a",
+                                 commit: "1", gates: [
+                                     GateResult(name: "readiness", verdict: .pass, value: nil, threshold: "ready"),
+                                     GateResult(name: "successRate", verdict: .fail, value: 0.72, threshold: ">= 0.95"),
+                                     GateResult(name: "accuracy", verdict: .inconclusive, value: 0.9, threshold: ">= 0.8"),
+                                     GateResult(name: "drift", verdict: .inconclusive, value: nil, threshold: "<= 0.2"),
+                                 ])
+        #expect(HistoryFormat.text.render([entry]).hasSuffix(
+            "readiness=pass successRate=0.72(fail) accuracy=0.9(inconclusive) drift=inconclusive\n"))
     }
 
     @Test func wideLeavesNoLineForAnEntryWithoutAReason() {

@@ -1,7 +1,8 @@
 /// How `serin history` prints a model's rollout history.
 public enum HistoryFormat: String, Sendable, CaseIterable {
     /// One line per transition, columns aligned:
-    /// `2026-11-29T02:20:52Z  Progressing  25%  v13  desired 1a2b3c4  successRate=0.995 latency=180ms`.
+    /// `2026-11-29T02:20:52Z  Progressing  25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms(fail)`: each
+    /// gate's last value, marked when it did not pass, so a check that held or rolled back the canary shows which.
     case text
     /// `text` with each transition's reason on an indented line below it, as the ledger commit states it: why a
     /// check held the canary, or what rolled it back, without reading the commits.
@@ -30,7 +31,7 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
                 "\(entry.weight)%",
                 entry.version.map(LedgerCommitMessage.displayVersion) ?? "-",
                 "desired \(entry.desiredCommit.prefix(7))",
-                entry.gates.map { "\($0.name)=\($0.valueText ?? $0.verdict.rawValue)" }.joined(separator: " "),
+                entry.gates.map(Self.cell).joined(separator: " "),
             ]
         }
         let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -47,6 +48,12 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
             let reason = entry.message.split(separator: "\n", omittingEmptySubsequences: true).first.map { "    \($0)\n" } ?? ""
             return line + "\n" + reason
         }.joined()
+    }
+
+    /// `successRate=0.995`, `latency=310ms(fail)`, `drift=inconclusive` (no value).
+    private static func cell(_ gate: GateResult) -> String {
+        guard let value = gate.valueText else { return "\(gate.name)=\(gate.verdict.rawValue)" }
+        return gate.verdict == .pass ? "\(gate.name)=\(value)" : "\(gate.name)=\(value)(\(gate.verdict.rawValue))"
     }
 
     private func renderJSON(_ entries: [HistoryEntry]) -> String {
