@@ -70,6 +70,13 @@ struct LocalAnswer {
                       details: ["ready": .bool(false), "modelsNotReady": .array(waiting.map(JSONValue.string))])
     }
 
+    /// The Open Inference Protocol's server metadata: the router stands for the inference server its clients see.
+    /// It offers none of the protocol's extensions (model repository, shared memory, …) itself.
+    static func serverMetadata(version: String) -> LocalAnswer {
+        let body: JSONValue = .object(["name": .string("serin"), "version": .string(version), "extensions": .array([])])
+        return LocalAnswer(status: .ok, contentType: "application/json", body: body.serialized + "\n")
+    }
+
     static func methodNotAllowed(_ path: String) -> LocalAnswer {
         .error(.methodNotAllowed, "\(path) answers GET only")
     }

@@ -107,7 +107,7 @@ public final class ModelRouter: Sendable {
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
         let address = UpstreamAddress(host: configuration.host, port: port)
-        logger.info("router listening on http://\(address): /v2/models/<model>/…, /models/<model>/…, GET /v2/health/{live,ready}, GET /metrics")
+        logger.info("router listening on http://\(address): /v2/models/<model>/…, /models/<model>/…, GET /v2, GET /v2/health/{live,ready}, GET /metrics")
         return ModelRouter(port: port, host: configuration.host, core: core, serverChannel: serverChannel,
                            connections: connections, ownedGroup: ownedGroup)
     }

@@ -311,6 +311,11 @@ final class ProxyHandler: ChannelDuplexHandler {
                 return answerLocally(.methodNotAllowed(head.uri), to: head)
             }
             answerLocally(target == .serverLive ? .serverLive : .serverReady(core.routingTable), to: head)
+        case .serverMetadata:
+            guard head.isHEAD || head.methodIs("GET") else {
+                return answerLocally(.methodNotAllowed("/v2"), to: head)
+            }
+            answerLocally(.serverMetadata(version: core.configuration.serverVersion), to: head)
         case .unrecognised:
             answerLocally(.unrecognisedPath(head.uri), to: head)
         case .model(let modelName):

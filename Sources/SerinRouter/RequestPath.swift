@@ -7,7 +7,8 @@
 /// - `/models/<model>` and `/models/<model>/…`.
 /// - `/v1/models/<model>` and `/v1/models/<model>:predict` (KServe's V1 protocol, where a colon ends the name).
 /// - `/v2/health/live` and `/v2/health/ready`: the Open Inference Protocol's server health, which its clients and
-///   load balancers ask of whatever they take for the inference server. The router answers them itself.
+///   load balancers ask of whatever they take for the inference server, and `/v2`, its server metadata. The router
+///   answers them itself.
 enum RequestPath {
     /// What a path asks for.
     enum Target: Equatable {
@@ -15,6 +16,7 @@ enum RequestPath {
         case metrics
         case serverLive
         case serverReady
+        case serverMetadata
         case unrecognised
     }
 
@@ -35,6 +37,7 @@ enum RequestPath {
         if path.elementsEqual("/metrics".utf8) { return .metrics }
         if path.elementsEqual("/v2/health/live".utf8) { return .serverLive }
         if path.elementsEqual("/v2/health/ready".utf8) { return .serverReady }
+        if path.elementsEqual("/v2".utf8) || path.elementsEqual("/v2/".utf8) { return .serverMetadata }
         if let rest = path.droppingPrefix("/v2/models/") {
             return model(in: rest, colonEndsName: false)
         }

@@ -31,12 +31,14 @@ public struct RouterConfiguration: Sendable, Hashable {
     /// Prometheus to scrape their last values and for rate windows over them to end, after which a router that
     /// runs for months does not serve the series of every version it ever routed.
     public var unroutedSeriesRetention: Duration
+    /// The version `GET /v2` reports, the Open Inference Protocol's server metadata (`serin run` gives Serin's).
+    public var serverVersion: String
 
     public init(host: String = "127.0.0.1", port: Int = 8080, connectTimeout: Duration = .seconds(5),
                 idleConnectionTimeout: Duration = .seconds(4), maximumIdleConnectionsPerUpstream: Int = 64,
                 stopGracePeriod: Duration = .seconds(10), clientIdleTimeout: Duration = .seconds(75),
                 upstreamTimeout: Duration = .seconds(60), threads: Int? = nil,
-                unroutedSeriesRetention: Duration = .seconds(15 * 60))
+                unroutedSeriesRetention: Duration = .seconds(15 * 60), serverVersion: String = "unknown")
     {
         self.host = host
         self.port = port
@@ -48,5 +50,6 @@ public struct RouterConfiguration: Sendable, Hashable {
         self.upstreamTimeout = upstreamTimeout
         self.threads = threads
         self.unroutedSeriesRetention = unroutedSeriesRetention
+        self.serverVersion = serverVersion
     }
 }

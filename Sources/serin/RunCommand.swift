@@ -239,7 +239,7 @@ struct RunCommand: AsyncParsableCommand {
             let upstreamTimeout = SpecDuration(parsing: routerUpstreamTimeout)?.duration ?? .seconds(60)
             let threads = RunCommand.count(routerThreads, environment: "SERIN_ROUTER_THREADS")
             router = try await ModelRouter.start(RouterConfiguration(host: host, port: port, upstreamTimeout: upstreamTimeout,
-                                                                     threads: threads),
+                                                                     threads: threads, serverVersion: SerinVersion.current),
                                                  logger: Logger(label: "serin.router"))
         } catch {
             throw OperationFailure(description: "\(error)")

@@ -57,6 +57,9 @@ struct RunCommandTests {
                                               headers: ["Content-Type": "application/json"])
         #expect(status == 200)
         #expect(answer.contains(#""model_version":"1""#))
+        let metadata = try await HTTPTransport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(router)/v2", timeout: .seconds(10)))
+        // Serin's own version (`serin --version`), not the router library's default.
+        #expect(String(decoding: metadata.body, as: UTF8.self).contains(#""version":"0."#))
 
         // The poll interval is an hour: only the webhook can make Serin see v2 this soon.
         try Data(Self.document(version: "2").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))

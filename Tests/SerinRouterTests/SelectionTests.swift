@@ -81,11 +81,13 @@ struct RequestPathTests {
         #expect(RequestPath.target(of: "/metrics?x=1") == .metrics)
         #expect(RequestPath.target(of: "/v2/health/live") == .serverLive)
         #expect(RequestPath.target(of: "/v2/health/ready?x=1") == .serverReady)
+        #expect(RequestPath.target(of: "/v2") == .serverMetadata)
+        #expect(RequestPath.target(of: "/v2/?x=1") == .serverMetadata)
     }
 
     @Test("paths without a model are not routed")
     func unrecognisedPaths() {
-        for uri in ["/", "/v2", "/v2/models/", "/v2/models//infer", "/v2/health", "/v2/health/startup", "/modelsx/iris",
+        for uri in ["/", "/v2x", "/v2/models/", "/v2/models//infer", "/v2/health", "/v2/health/startup", "/modelsx/iris",
                     "/v2/models/%zz/infer"] {
             #expect(RequestPath.target(of: uri) == .unrecognised, "\(uri)")
         }

@@ -43,6 +43,19 @@ struct ServerHealthTests {
         }
     }
 
+    @Test("/v2 answers the server metadata: Serin's name, the configured version and no extensions")
+    func metadata() async throws {
+        try await RouterFixture.with(configuration: RouterConfiguration(port: 0, serverVersion: "1.2.3")) { fixture in
+            for path in ["/v2", "/v2/"] {
+                let response = try await TestHTTPConnection.get(port: fixture.port, path)
+                #expect(response.status == 200)
+                #expect(response.json == ["name": "serin", "version": "1.2.3", "extensions": []], "\(path)")
+            }
+            let post = try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2", body: [])
+            #expect(post.status == 405)
+        }
+    }
+
     @Test("health answers GET and HEAD only")
     func methods() async throws {
         try await RouterFixture.with { fixture in
