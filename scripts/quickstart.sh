@@ -53,6 +53,7 @@ cat <<TEXT
     cd $repo
     $canary
     git log --oneline serin/status   # the ledger
+    $bin/serin status --repo $repo   # where each model stands
     $bin/serin history $key --repo $repo
   A request every 0.1 s goes through the router meanwhile, so canaries have traffic to judge.
   Ctrl-C stops Serin and every model server.

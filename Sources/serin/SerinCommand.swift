@@ -11,7 +11,7 @@ struct SerinCommand: AsyncParsableCommand {
         abstract: "GitOps for machine-learning model deployments.",
         discussion: "Serin watches a Git repository of ModelDeployments, rolls every new model version out as a canary gated on its health, and records each rollout transition as a Git commit.",
         version: SerinVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, HistoryCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, HistoryCommand.self]
     )
 
     static func runAsMain() async -> Never {
