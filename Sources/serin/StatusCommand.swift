@@ -13,36 +13,21 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "Models to show, as NAMESPACE/NAME; every model when none is given.")
     var models: [String] = []
 
-    @OptionGroup var remote: RemoteOptions
-
-    @Option(help: "The branch holding the ledger.")
-    var statusBranch: String = "serin/status"
+    @OptionGroup var ledger: LedgerOptions
 
     @Option(name: [.customShort("o"), .long], help: "Output format: text or json.")
     var output: StatusFormat = .text
 
     func validate() throws {
-        for model in models where Self.key(model) == nil {
+        for model in models where DeploymentKey(argument: model) == nil {
             throw ValidationError("each model must be NAMESPACE/NAME, both DNS-1123 labels; found \"\(model)\"")
         }
     }
 
-    static func key(_ model: String) -> DeploymentKey? {
-        let parts = model.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2, parts.allSatisfy({ Names.dnsLabelProblem($0) == nil }) else { return nil }
-        return DeploymentKey(namespace: parts[0], name: parts[1])
-    }
-
     func run() async throws {
-        let statuses: [DeploymentKey: RolloutStatus]
-        let gitRemote = try remote.remote()
-        do throws(GitError) {
-            let mirror = try await GitMirror(remote: gitRemote, cacheDirectory: remote.cacheDirectory)
-            statuses = try await LedgerReader(mirror: mirror, branch: statusBranch).statuses()
-        } catch {
-            throw OperationFailure(description: error.description)
-        }
-        let wanted = models.compactMap(Self.key)
+        let statuses = try await ledger.read { reader throws(GitError) in try await reader.statuses() }
+        let statusBranch = ledger.statusBranch
+        let wanted = models.compactMap { DeploymentKey(argument: $0) }
         if let missing = wanted.first(where: { statuses[$0] == nil }) {
             let known = statuses.keys.sorted().map(\.description)
             throw OperationFailure(description: "no status for \(missing) on \(statusBranch): "
