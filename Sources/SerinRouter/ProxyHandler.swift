@@ -306,16 +306,16 @@ final class ProxyHandler: ChannelDuplexHandler {
             }
             let text = PrometheusText.render(core.recorder.allTraffic())
             answerLocally(LocalAnswer(status: .ok, contentType: PrometheusText.contentType, body: text), to: head)
-        case .serverLive, .serverReady:
+        case .serverLive, .serverReady, .serverMetadata:
             guard head.isHEAD || head.methodIs("GET") else {
                 return answerLocally(.methodNotAllowed(head.uri), to: head)
             }
-            answerLocally(target == .serverLive ? .serverLive : .serverReady(core.routingTable), to: head)
-        case .serverMetadata:
-            guard head.isHEAD || head.methodIs("GET") else {
-                return answerLocally(.methodNotAllowed("/v2"), to: head)
+            let answer: LocalAnswer = switch target {
+            case .serverReady: .serverReady(core.routingTable)
+            case .serverMetadata: .serverMetadata(version: core.configuration.serverVersion)
+            default: .serverLive
             }
-            answerLocally(.serverMetadata(version: core.configuration.serverVersion), to: head)
+            answerLocally(answer, to: head)
         case .unrecognised:
             answerLocally(.unrecognisedPath(head.uri), to: head)
         case .model(let modelName):

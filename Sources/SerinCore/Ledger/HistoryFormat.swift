@@ -34,15 +34,7 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
                 entry.gates.map(Self.cell).joined(separator: " "),
             ]
         }
-        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        let lines = rows.map { row in
-            let cells = row.indices.map { column in
-                let padding = String(repeating: " ", count: widths[column] - row[column].count)
-                return column == 2 ? padding + row[column] : row[column] + padding
-            }
-            let line = cells.joined(separator: "  ")
-            return String(line.reversed().drop(while: { $0 == " " }).reversed())
-        }
+        let lines = AlignedColumns(rows: rows, rightAligned: [2]).lines
         guard reasons else { return lines.map { $0 + "\n" }.joined() }
         return zip(lines, entries).map { line, entry in
             let reason = entry.message.split(separator: "\n", omittingEmptySubsequences: true).first.map { "    \($0)\n" } ?? ""

@@ -32,13 +32,7 @@ public enum StatusFormat: String, Sendable, CaseIterable {
                 status.reason.split(whereSeparator: \.isNewline).first.map(String.init) ?? "",
             ]
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            let line = row.indices.map { column in
-                row[column] + String(repeating: " ", count: widths[column] - row[column].count)
-            }.joined(separator: "  ")
-            return String(line.reversed().drop(while: { $0 == " " }).reversed()) + "\n"
-        }.joined()
+        return AlignedColumns(rows: rows).lines.map { $0 + "\n" }.joined()
     }
 
     private static func renderJSON(_ statuses: [RolloutStatus]) -> String {
