@@ -49,12 +49,17 @@ public enum LedgerCommitMessage {
               previous.canaryRevision == status.canaryRevision, previous.stableRevision == status.stableRevision
         else { return nil }
         if status.gates != previous.gates {
-            let held = status.gates.filter { $0.verdict != .pass }
-            guard !held.isEmpty else { return "gates passed" }
-            return "held: " + held.map { "\($0.label) \($0.verdict.rawValue)" }.joined(separator: ", ")
+            guard status.gates.contains(where: { $0.verdict != .pass }) else { return "gates passed" }
+            return "held: " + gatesNotPassing(status.gates)
         }
         if status.intervalStartedAt != previous.intervalStartedAt { return "check restarted" }
         return nil
+    }
+
+    /// The gates of a check that did not pass, each with its verdict: `successRate fail, latency p99 inconclusive`.
+    /// The rollout machine's reason for holding a canary and the subject of that commit name them alike.
+    public static func gatesNotPassing(_ gates: [GateResult]) -> String {
+        gates.filter { $0.verdict != .pass }.map { "\($0.label) \($0.verdict.rawValue)" }.joined(separator: ", ")
     }
 
     /// A version as people read it in a sentence: `v13` for `13`, unchanged when it starts with a letter.

@@ -352,9 +352,8 @@ private struct Step {
             return
         }
         guard results.allSatisfy({ $0.verdict == .pass }) else {
-            let holding = results.filter { $0.verdict != .pass }.map { "\($0.label) \($0.verdict.rawValue)" }
             current.intervalStartedAt = now
-            current.reason = "Holding \(display(canary)) at \(current.canaryWeight)%: \(holding.joined(separator: ", ")); checking again in \(interval)."
+            current.reason = "Holding \(display(canary)) at \(current.canaryWeight)%: \(LedgerCommitMessage.gatesNotPassing(results)); checking again in \(interval)."
             status = current
             hold(desired, canary: canary)
             nextDecisionAt = now + interval
@@ -497,7 +496,6 @@ private struct Step {
         counted.consecutiveInconclusive = result.verdict == .inconclusive ? (before?.consecutiveInconclusive ?? 0) + 1 : 0
         return counted
     }
-
 
     func display(_ revision: ServingRevision) -> String {
         LedgerCommitMessage.displayVersion(revision.version)
