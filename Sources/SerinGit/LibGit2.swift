@@ -338,7 +338,7 @@ final class Repository {
             var options = git_push_options()
             git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
             install(&options.callbacks, context)
-            try withStringArray(refspecs) { (array: inout git_strarray) throws(GitError) in
+            _ = try withStringArray(refspecs) { (array: inout git_strarray) throws(GitError) in
                 try withExtendedLifetime(context) { () throws(GitError) in
                     try check(git_remote_push(remote, &array, &options),
                               "push \(refspecs.joined(separator: " ")) to \(RemoteURL.redacting(url))", context: context)
@@ -656,7 +656,7 @@ final class Repository {
             parentHandles.append(handle)
         }
         var result = git_oid()
-        try parentHandles.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<OpaquePointer?>) throws(GitError) in
+        _ = try parentHandles.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<OpaquePointer?>) throws(GitError) in
             try check(git_commit_create(&result, pointer, nil, authorSignature, committerSignature, "UTF-8", message, treeHandle,
                                         buffer.count, buffer.baseAddress), "create a commit")
         }
