@@ -52,8 +52,8 @@ struct Kubectl {
         let id = UUID().uuidString
         let outputPath = directory + "/out-\(id)"
         let errorPath = directory + "/err-\(id)"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = output

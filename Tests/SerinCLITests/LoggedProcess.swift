@@ -11,7 +11,7 @@ final class LoggedProcess {
     init(_ executable: URL, arguments: [String], environment: [String: String], log: URL, stopSignal: Int32 = SIGKILL) throws {
         self.log = log
         self.stopSignal = stopSignal
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment

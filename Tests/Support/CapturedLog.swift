@@ -35,11 +35,11 @@ public final class CapturedLog: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
+        func log(event: LogEvent) {
             let provided = capture.metadataProvider?.get() ?? [:]
-            let merged = self.metadata.merging(provided) { _, new in new }.merging(metadata ?? [:]) { _, new in new }
-            capture.append(Line(level: level, message: message.description, metadata: merged.mapValues { "\($0)" }))
+            let merged = self.metadata.merging(provided) { _, new in new }.merging(event.metadata ?? [:]) { _, new in new }
+            capture.append(Line(level: event.level, message: event.message.description,
+                                metadata: merged.mapValues { "\($0)" }))
         }
     }
 }
