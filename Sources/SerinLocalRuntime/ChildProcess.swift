@@ -10,6 +10,9 @@ import Glibc
 final class ChildProcess: @unchecked Sendable {
     struct SpawnFailure: Error, CustomStringConvertible {
         var description: String
+        /// The command could not be started (rather than the pipe for its output made): set when the fault is in the
+        /// command as written.
+        var command: ProcessSpawner.Failure?
     }
 
     enum Exit: Sendable, Equatable, CustomStringConvertible {
@@ -46,7 +49,7 @@ final class ChildProcess: @unchecked Sendable {
         } catch {
             close(output[0])
             close(output[1])
-            throw SpawnFailure(description: error.description)
+            throw SpawnFailure(description: error.description, command: error)
         }
         close(output[1])
 

@@ -288,6 +288,13 @@ public actor LocalRuntime: ModelRuntime {
 
     private func start(_ process: inout Supervised) {
         guard let command = process.deployment.spec.runtime.command, let executable = command.first else { return }
+        if let missing = Self.missingModelFile(process.deployment.spec) {
+            // The server could only fail to load it, restart after restart: say what is missing at once instead.
+            process.failure = "spec.model.uri: \(missing) does not exist on this machine, where the local runtime's model "
+                + "servers read file:// models; commit the model file at that path, or correct the uri"
+            logger.error("cannot start the model server", metadata: metadata(of: process, ["error": "\(process.failure ?? "")"]))
+            return
+        }
         guard let port = ChildProcess.freeLoopbackPort() else {
             process.failure = "no free loopback port"
             return
@@ -307,10 +314,24 @@ public actor LocalRuntime: ModelRuntime {
             ]))
         } catch {
             // Nothing to retry: the command itself is wrong.
-            process.failure = error.description
-            logger.error("cannot start the model server", metadata: metadata(of: process, ["error": "\(error)"]))
+            if let command = error.command {
+                process.failure = "spec.runtime.command: \(command)"
+                    + (command.isCommandNotFound ? "; install it on this machine, or give the path of its executable" : "")
+            } else {
+                process.failure = "cannot start the model server: \(error)"
+            }
+            logger.error("cannot start the model server", metadata: metadata(of: process, ["error": "\(process.failure ?? "")"]))
         }
         saveState()
+    }
+
+    /// The path of the `file://` model the server is told to load (its runtime template uses `{{model.uri}}`) when
+    /// nothing is there. A uri no template uses is the server's business, not the runtime's.
+    private static func missingModelFile(_ spec: ModelDeploymentSpec) -> String? {
+        guard let path = spec.model.uri.filePath else { return nil }
+        let templates = (spec.runtime.command ?? []) + spec.runtime.args + spec.runtime.env.map(\.value)
+        guard templates.contains(where: { RuntimeTemplate.placeholders(in: $0).contains("model.uri") }) else { return nil }
+        return FileManager.default.fileExists(atPath: path) ? nil : path
     }
 
     private func remove(_ revision: ServingRevision, key: DeploymentKey) async {

@@ -28,10 +28,18 @@ final class RotatingLogFile: @unchecked Sendable {
         }
     }
 
-    /// The last `count` non-empty lines printed, for error messages.
+    /// The last `count` distinct non-empty lines printed, in the order they were last printed, for error messages.
+    /// A line printed again counts once, at its last place: a server that crashes the same way on every restart
+    /// says so once in a crash loop's message, not once per restart.
     func lastLines(_ count: Int = 3) -> [String] {
         let text = lock.withLock { String(decoding: tail, as: UTF8.self) }
-        return Array(text.split(separator: "\n").map { String($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.isEmpty }.suffix(count))
+        var seen: Set<String> = []
+        var lines: [String] = []
+        for line in text.split(separator: "\n").reversed() where lines.count < count {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if !trimmed.isEmpty, seen.insert(trimmed).inserted { lines.append(trimmed) }
+        }
+        return lines.reversed()
     }
 
     private func open() {

@@ -16,6 +16,9 @@ import Glibc
 public enum ProcessSpawner {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
+        /// The command names no executable file, so starting it again cannot succeed until it is installed or
+        /// named differently.
+        public var isCommandNotFound = false
     }
 
     /// Starts `command` (found in `environment["PATH"]` unless it contains a `/`) with exactly these arguments and
@@ -24,7 +27,8 @@ public enum ProcessSpawner {
     public static func spawn(_ command: String, _ arguments: [String], environment: [String: String], directory: String? = nil,
                              standardOutput: Int32, standardError: Int32, closing extra: [Int32] = []) throws(Failure) -> pid_t {
         guard let executable = locate(command, path: environment["PATH"]) else {
-            throw Failure(description: "command not found: \(command) (searched PATH=\(environment["PATH"] ?? ""))")
+            throw Failure(description: "command not found: \(notFoundReason(command, path: environment["PATH"]))",
+                          isCommandNotFound: true)
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -91,6 +95,14 @@ public enum ProcessSpawner {
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
+    }
+
+    /// Why `locate` found nothing: a path is checked as it is, a name is searched for in PATH.
+    private static func notFoundReason(_ command: String, path: String?) -> String {
+        guard command.contains("/") else { return "\(command) (searched PATH=\(path ?? ""))" }
+        var status = stat()
+        guard stat(command, &status) == 0 else { return "\(command) does not exist" }
+        return (status.st_mode & S_IFMT) == S_IFDIR ? "\(command) is a directory" : "\(command) is not executable"
     }
 
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32

@@ -75,6 +75,12 @@ struct NameTests {
         #expect(((try? ModelURI.parse(uri).get()) != nil) == valid)
     }
 
+    @Test func aFileURIsPathIsPercentDecodedAndOtherSchemesHaveNone() throws {
+        #expect(try ModelURI.parse("file:///srv/models/iris%20v2/model.json").get().filePath == "/srv/models/iris v2/model.json")
+        #expect(try ModelURI.parse("file:///srv/100%25/x%zz%+1").get().filePath == "/srv/100%/x%zz%+1")
+        #expect(try ModelURI.parse("s3://models/iris/1").get().filePath == nil)
+    }
+
     @Test func digestsAreSHA256InLowercaseHex() {
         #expect(ArtifactDigest(parsing: "sha256:" + String(repeating: "0f", count: 32)) != nil)
         #expect(ArtifactDigest(parsing: "sha256:" + String(repeating: "0F", count: 32)) == nil)
@@ -112,5 +118,10 @@ struct RuntimeTemplateTests {
     @Test func textWithoutPlaceholdersAndUnknownOnesStayAsWritten() {
         #expect(RuntimeTemplate.render("mlserver start .", model: Self.model, port: 1) == "mlserver start .")
         #expect(RuntimeTemplate.render("{{other}} {{port", model: Self.model, port: 1) == "{{other}} {{port")
+    }
+
+    @Test func placeholdersAreListedByNameInOrder() {
+        #expect(RuntimeTemplate.placeholders(in: "--model={{ model.uri }} --port {{port}} {{other}} {{port") == ["model.uri", "port", "other"])
+        #expect(RuntimeTemplate.placeholders(in: "mlserver start .").isEmpty)
     }
 }

@@ -34,7 +34,7 @@ final class StateDirectory: @unchecked Sendable {
 
 /// A ModelDeployment whose command runs `command` (templated), as a user would write it for the local runtime.
 func localDeployment(version: String = "1", namespace: String = "ml", command: [String]? = nil,
-                     readinessPath: String = "/v2/health/ready") -> ModelDeployment {
+                     readinessPath: String = "/v2/health/ready", uri: String = "file://\(Built.linearModel)") -> ModelDeployment {
     let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}",
                               "--name", "{{model.name}}", "--version", "{{model.version}}"]
     let yaml = """
@@ -42,7 +42,7 @@ func localDeployment(version: String = "1", namespace: String = "ml", command: [
     kind: ModelDeployment
     metadata: {name: iris, namespace: \(namespace)}
     spec:
-      model: {name: iris, version: "\(version)", uri: "file://\(Built.linearModel)"}
+      model: {name: iris, version: "\(version)", uri: "\(uri)"}
       runtime:
         command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
         readinessPath: \(readinessPath)

@@ -226,7 +226,7 @@ struct LocalRuntimeTests {
             #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.hasFailed == true })
             let message = await runtime.workloads(of: key)[deployment.revision.digest]?.message ?? ""
             #expect(message.hasPrefix("crash loop: it exited with status 3 2 times within 300.0 seconds"))
-            #expect(message.hasSuffix("last output: out of memory | loading model 1 | out of memory"))
+            #expect(message.hasSuffix("last output: loading model 1 | out of memory"), "\(message)")
         }
     }
 
@@ -238,7 +238,47 @@ struct LocalRuntimeTests {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
             let workload = await runtime.workloads(of: key)[deployment.revision.digest]
             #expect(workload?.hasFailed == true)
-            #expect(workload?.message?.hasPrefix("command not found: serin-no-such-model-server") == true)
+            let message = workload?.message ?? ""
+            #expect(message.hasPrefix("spec.runtime.command: command not found: serin-no-such-model-server (searched PATH="), "\(message)")
+            #expect(message.hasSuffix("; install it on this machine, or give the path of its executable"), "\(message)")
+        }
+    }
+
+    @Test func aCommandPathThatDoesNotExistFailsAtOnceSayingSo() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        let deployment = localDeployment(command: ["/opt/serin-nowhere/model-server", "--port", "{{port}}"])
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            let message = await runtime.workloads(of: key)[deployment.revision.digest]?.message ?? ""
+            #expect(message.hasPrefix("spec.runtime.command: command not found: /opt/serin-nowhere/model-server does not exist;"),
+                    "\(message)")
+        }
+    }
+
+    @Test func aFileModelTheServerIsGivenThatDoesNotExistFailsAtOnceNamingTheURI() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        let missing = state.path + "/models/iris%20v9.json"
+        let deployment = localDeployment(command: [Built.modelServer, "--model", "{{model.uri}}", "--port", "{{port}}"],
+                                         uri: "file://\(missing)")
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            let workload = await runtime.workloads(of: key)[deployment.revision.digest]
+            #expect(workload?.hasFailed == true)
+            #expect(workload?.message == "spec.model.uri: \(state.path)/models/iris v9.json does not exist on this machine, "
+                + "where the local runtime's model servers read file:// models; commit the model file at that path, or correct the uri")
+        }
+    }
+
+    @Test func aFileModelNoTemplateUsesIsLeftToTheServer() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        // The server is given its model another way; the uri only describes it.
+        let deployment = localDeployment(uri: "file:///nonexistent/described-only.json")
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
         }
     }
 

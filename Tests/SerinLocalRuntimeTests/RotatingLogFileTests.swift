@@ -56,4 +56,14 @@ struct RotatingLogFileTests {
         write("  Traceback: no such file  \n", to: log)
         #expect(log.lastLines(2) == ["loading model", "Traceback: no such file"])
     }
+
+    @Test func aLinePrintedAgainIsQuotedOnceAtItsLastPlace() throws {
+        let directory = StateDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let log = RotatingLogFile(path: directory.path + "/server.log", maxBytes: 1 << 20, keep: 1)
+        for _ in 1...3 { write("loading model\nerror: model file missing\n", to: log) }
+        #expect(log.lastLines(3) == ["loading model", "error: model file missing"])
+        write("loading model\n", to: log)
+        #expect(log.lastLines(3) == ["error: model file missing", "loading model"])
+    }
 }

@@ -10,6 +10,24 @@ public struct ModelURI: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// The path a `file://` URI names on the machine that reads it, percent-decoded; nil for other schemes.
+    public var filePath: String? {
+        guard scheme == .file else { return nil }
+        var bytes: [UInt8] = []
+        var rest = Array(text.utf8.dropFirst("file://".count))[...]
+        while let byte = rest.popFirst() {
+            if byte == UInt8(ascii: "%"), rest.count >= 2, rest.prefix(2).allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+               let value = UInt8(String(decoding: rest.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                rest = rest.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// What was wrong with a URI, phrased as the expectation it failed.
     public struct Problem: Error, Sendable, Hashable {
         public var expected: String

@@ -4,21 +4,36 @@
 public enum RuntimeTemplate {
     public static func render(_ text: String, model: ModelSource, port: Int) -> String {
         var result = ""
-        var rest = Substring(text)
-        while let open = rest.firstRange(of: "{{") {
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { break }
-            result += rest[..<open.lowerBound]
-            let name = rest[open.upperBound..<close.lowerBound].trimmingSpaces
+        scan(text, literal: { result += $0 }) { name, written in
             switch name {
             case "model.name": result += model.name
             case "model.uri": result += model.uri.text
             case "model.version": result += model.version
             case "port": result += String(port)
-            default: result += rest[open.lowerBound..<close.upperBound]
+            default: result += written
             }
+        }
+        return result
+    }
+
+    /// The placeholders `text` uses, by name (`model.uri`), in order.
+    public static func placeholders(in text: String) -> [String] {
+        var names: [String] = []
+        scan(text, literal: { _ in }) { name, _ in names.append(String(name)) }
+        return names
+    }
+
+    /// Splits `text` into literal parts and placeholders, passing each placeholder's name (spaces trimmed) and the
+    /// text it was written as.
+    private static func scan(_ text: String, literal: (Substring) -> Void, placeholder: (Substring, Substring) -> Void) {
+        var rest = Substring(text)
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { break }
+            literal(rest[..<open.lowerBound])
+            placeholder(rest[open.upperBound..<close.lowerBound].trimmingSpaces, rest[open.lowerBound..<close.upperBound])
             rest = rest[close.upperBound...]
         }
-        return result + rest
+        literal(rest)
     }
 }
 
