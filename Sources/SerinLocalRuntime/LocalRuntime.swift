@@ -288,6 +288,8 @@ public actor LocalRuntime: ModelRuntime {
 
     private func start(_ process: inout Supervised) {
         guard let command = process.deployment.spec.runtime.command, let executable = command.first else { return }
+        // A server that cannot start is news for the model's reconcile now, not at its next look.
+        defer { if process.failure != nil { eventSink.yield(process.key) } }
         if let missing = Self.missingModelFile(process.deployment.spec) {
             // The server could only fail to load it, restart after restart: say what is missing at once instead.
             process.failure = "spec.model.uri: \(missing) does not exist on this machine, where the local runtime's model "

@@ -244,6 +244,25 @@ struct LocalRuntimeTests {
         }
     }
 
+    @Test func aServerThatCannotStartIsReportedAsAChangeOfItsModel() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        let deployment = localDeployment(command: ["serin-no-such-model-server", "--port", "{{port}}"])
+        let changes = await runtime.changes()
+        try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+        let reported = await withTaskGroup(of: DeploymentKey?.self) { group in
+            group.addTask { await changes.first { _ in true } }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        #expect(reported == key)
+    }
+
     @Test func aCommandPathThatDoesNotExistFailsAtOnceSayingSo() async throws {
         let state = StateDirectory()
         let runtime = runtime(state, router: RecordingRouter())
