@@ -2,6 +2,7 @@ import Logging
 import SerinCore
 import SerinEndpoints
 import SerinGit
+import Synchronization
 
 /// The operator's loop: Git syncs feed the desired state, changed models go on the work queue, and workers
 /// reconcile them, each model by one worker at a time and different models in parallel. Gate intervals and
@@ -32,6 +33,9 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
     public let metrics: SerinMetrics?
     /// Told of every successful sync, for `/readyz`.
     public let readiness: ReadinessTracker?
+    /// The invalid commit last reported at error level: each poll reads the branch's tip again, and a commit that
+    /// stays invalid is reported once, not once per poll.
+    private let reportedInvalidCommit = Mutex<ObjectID?>(nil)
 
     public init(source: DesiredStateSource, reconciler: ModelReconciler, clock: C, configuration: Configuration = Configuration(),
                 metrics: SerinMetrics? = nil, readiness: ReadinessTracker? = nil, logger: Logger = Logger(label: "serin.operator")) {
@@ -81,6 +85,7 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
     private func handle(_ outcome: SyncOutcome) async {
         switch outcome {
         case .applied(let snapshot, _):
+            reportedInvalidCommit.withLock { $0 = nil }
             let firstSync = await desired.snapshot == nil
             let changed = await desired.apply(snapshot)
             var keys = changed
@@ -100,10 +105,15 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             // The one line about an invalid commit (DesiredStateSource leaves it to the loop).
             let metadata: Logger.Metadata = ["commit": "\(commit.short)", "errors": "\(diagnostics.count)",
                                              "first": "\(diagnostics.first.map(\.description) ?? "")"]
+            let isNew = reportedInvalidCommit.withLock { reported in
+                defer { reported = commit }
+                return reported != commit
+            }
+            let level: Logger.Level = isNew ? .error : .debug
             if lastGood == nil {
-                logger.error("the desired branch does not validate; nothing is applied until a commit does", metadata: metadata)
+                logger.log(level: level, "the desired branch does not validate; nothing is applied until a commit does", metadata: metadata)
             } else {
-                logger.error("the desired branch does not validate; the last good state stays in force", metadata: metadata)
+                logger.log(level: level, "the desired branch does not validate; the last good state stays in force", metadata: metadata)
             }
         case .failed:
             // DesiredStateSource has logged why; the last good state stays in force and the loop carries on.

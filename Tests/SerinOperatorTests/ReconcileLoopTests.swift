@@ -104,6 +104,30 @@ struct ReconcileLoopTests {
         #expect(reports.first?.metadata["first"]?.hasPrefix("deployments/iris.yaml:") == true, "\(reports)")
     }
 
+    @Test func aCommitThatStaysInvalidIsReportedOnceAcrossPolls() async throws {
+        // A branch without deployments/ reads as invalid at every poll (a commit whose files do not decode is read
+        // once): the loop is told again and again, and must not say it again each time.
+        let remote = try DeploymentsRemote()
+        try await remote.merge("README.md", "models go under deployments/\n", message: "start")
+        let log = CapturedLog()
+        let harness = try await LoopHarness(remote: remote, logger: log.logger)
+        let message = "the desired branch does not validate; nothing is applied until a commit does"
+        try await harness.run { harness in
+            for polls in 1...3 {
+                harness.loop.syncNow()
+                #expect(await eventually { log.lines.filter { $0.message == message }.count >= polls })
+            }
+            // Another commit that is still invalid is news again.
+            try await remote.merge("NOTES.md", "still none\n", message: "notes")
+            harness.loop.syncNow()
+            #expect(await eventually { log.lines.filter { $0.message == message && $0.level >= .warning }.count == 2 })
+        }
+        let reports = log.lines.filter { $0.message == message && $0.level >= .warning }
+        #expect(reports.count == 2, "\(reports)")
+        #expect(Set(reports.compactMap { $0.metadata["commit"] }).count == 2, "\(reports)")
+        #expect(log.lines.filter { $0.message == message }.count >= 4)
+    }
+
     @Test func anInvalidFirstCommitIsReportedAsNothingApplied() async throws {
         let remote = try DeploymentsRemote()
         try await remote.merge("deployments/iris.yaml", "apiVersion: serin.dev/v1alpha1\nkind: ModelDeployment\n",
