@@ -23,14 +23,22 @@ public actor LocalRuntime: ModelRuntime {
         public var probeInterval: Duration
         public var crashLoopRestarts: Int
         public var crashLoopWindow: Duration
+        /// How long a started server may stay unready before a warning says so (then again after twice as long, up
+        /// to every `notReadyReportCeiling`): a wrong readiness path would otherwise pass in silence until the
+        /// rollout's progress deadline, ten minutes by default.
+        public var notReadyReportAfter: Duration
+        public var notReadyReportCeiling: Duration
 
         public init(stateDirectory: String, stopGrace: Duration = .seconds(10), probeInterval: Duration = .milliseconds(250),
-                    crashLoopRestarts: Int = 3, crashLoopWindow: Duration = .seconds(300)) {
+                    crashLoopRestarts: Int = 3, crashLoopWindow: Duration = .seconds(300),
+                    notReadyReportAfter: Duration = .seconds(30), notReadyReportCeiling: Duration = .seconds(300)) {
             self.stateDirectory = stateDirectory
             self.stopGrace = stopGrace
             self.probeInterval = probeInterval
             self.crashLoopRestarts = crashLoopRestarts
             self.crashLoopWindow = crashLoopWindow
+            self.notReadyReportAfter = notReadyReportAfter
+            self.notReadyReportCeiling = notReadyReportCeiling
         }
     }
 
@@ -67,6 +75,13 @@ public actor LocalRuntime: ModelRuntime {
         var restartAt: ContinuousClock.Instant?
         var failure: String?
         var lastExit: String?
+        /// What the last readiness probe that did not pass got, in words (`answered 404`).
+        var lastProbeFailure: String?
+        /// Since when the server has not been ready (its start, or the moment it stopped being ready), and when to
+        /// warn next that it still is not.
+        var notReadySince: ContinuousClock.Instant?
+        var notReadyReportAt: ContinuousClock.Instant?
+        var notReadyReportDelay: Duration = .zero
 
         var key: DeploymentKey { deployment.key }
     }
@@ -110,7 +125,8 @@ public actor LocalRuntime: ModelRuntime {
             if !process.wantsRunning { return WorkloadObservation(isReady: false, message: "stopped") }
             let lastLine = process.log.lastLines(1).first.map { "; last output: \($0)" } ?? ""
             let message = process.ready ? nil : process.lastExit.map { "restarting: it \($0)\(lastLine)" }
-                ?? "waiting for \(process.deployment.spec.runtime.readinessPath) to answer"
+                ?? "waiting for \(Self.readinessPath(of: process)) to answer 2xx"
+                    + (process.lastProbeFailure.map { "; it \($0)" } ?? "")
             return WorkloadObservation(isReady: process.ready, message: message)
         }
     }
@@ -193,20 +209,23 @@ public actor LocalRuntime: ModelRuntime {
                     eventSink.yield(key)
                 }
                 if let port = process.port, process.child != nil {
-                    probes.append((key, digest, port, process.deployment.spec.runtime.readinessPath))
+                    probes.append((key, digest, port, Self.readinessPath(of: process)))
                 }
             }
         }
-        let results = await withTaskGroup(of: (DeploymentKey, String, Bool).self) { group in
+        let results = await withTaskGroup(of: (DeploymentKey, String, String?).self) { group in
             for (key, digest, port, path) in probes {
                 group.addTask { (key, digest, await Self.probe(port: port, path: path)) }
             }
-            var results: [(DeploymentKey, String, Bool)] = []
+            var results: [(DeploymentKey, String, String?)] = []
             for await result in group { results.append(result) }
             return results
         }
-        for (key, digest, passed) in results {
+        for (key, digest, failure) in results {
             guard var process = processes[key]?[digest], process.child != nil else { continue }
+            let passed = failure == nil
+            if let failure { process.lastProbeFailure = failure }
+            reportIfStillNotReady(&process, passed: passed, now: now)
             process.failedProbes = passed ? 0 : process.failedProbes + 1
             // A ready server is taken out of traffic after three failed probes in a row (Kubernetes' default
             // failureThreshold), not one: a probe can time out on a server busy with a long inference. A server that
@@ -217,7 +236,13 @@ public actor LocalRuntime: ModelRuntime {
                 continue
             }
             process.ready = ready
-            if ready { process.lastExit = nil }
+            if ready {
+                process.lastExit = nil
+                process.lastProbeFailure = nil
+                process.notReadySince = nil
+            } else {
+                process.notReadySince = now
+            }
             processes[key]?[digest] = process
             logger.info(ready ? "model server is ready" : "model server is no longer ready",
                         metadata: metadata(of: process, ["port": "\(process.port ?? 0)"]))
@@ -229,11 +254,50 @@ public actor LocalRuntime: ModelRuntime {
 
     private static let probeFailureThreshold = 3
 
-    private static func probe(port: Int, path: String) async -> Bool {
-        let request = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)",
+    private static func readinessPath(of process: Supervised) -> String {
+        let path = process.deployment.spec.runtime.readinessPath
+        return path.hasPrefix("/") ? path : "/" + path
+    }
+
+    /// Probes `path`: nil when it answers 2xx, else what happened instead, in words.
+    private static func probe(port: Int, path: String) async -> String? {
+        let request = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)\(path)",
                                   connectTimeout: .seconds(1), timeout: .seconds(2), maxBodyBytes: 1 << 16)
-        guard let response = try? await HTTPTransport.send(request) else { return false }
-        return (200..<300).contains(response.status)
+        do {
+            let response = try await HTTPTransport.send(request)
+            return (200..<300).contains(response.status) ? nil : "answered \(response.status)"
+        } catch {
+            return "did not answer: \(error)"
+        }
+    }
+
+    /// Warns while a started server stays unready: first `notReadyReportAfter` after it started, then after twice
+    /// as long each time, up to `notReadyReportCeiling`. Probes that fail while the server is still loading its
+    /// model are expected, so nothing is said before the first delay.
+    private func reportIfStillNotReady(_ process: inout Supervised, passed: Bool, now: ContinuousClock.Instant) {
+        guard !process.ready, !passed, let since = process.notReadySince else {
+            process.notReadyReportAt = nil
+            return
+        }
+        guard let due = process.notReadyReportAt else {
+            process.notReadyReportDelay = configuration.notReadyReportAfter
+            process.notReadyReportAt = since + configuration.notReadyReportAfter
+            return
+        }
+        guard now >= due else { return }
+        logger.warning("model server is not ready yet", metadata: metadata(of: process, [
+            "waited": "\(Self.seconds(now - since))",
+            "probe": "GET \(Self.readinessPath(of: process)) \(process.lastProbeFailure ?? "failed")",
+            "log": "\(process.log.path)",
+        ]))
+        process.notReadyReportDelay = min(process.notReadyReportDelay * 2, configuration.notReadyReportCeiling)
+        process.notReadyReportAt = now + process.notReadyReportDelay
+    }
+
+    /// `45s`, `2m30s`: a wait as people say it, in whole seconds.
+    private static func seconds(_ duration: Duration) -> String {
+        let total = duration.components.seconds
+        return total < 60 ? "\(total)s" : "\(total / 60)m" + (total % 60 == 0 ? "" : "\(total % 60)s")
     }
 
     // MARK: Actions
@@ -311,6 +375,8 @@ public actor LocalRuntime: ModelRuntime {
                                                    log: process.log, onExit: { _ in })
             process.port = port
             process.ready = false
+            process.notReadySince = .now
+            process.notReadyReportAt = nil
             logger.info("started model server", metadata: metadata(of: process, [
                 "port": "\(port)", "pid": "\(process.child?.pid ?? 0)", "log": "\(process.log.path)",
             ]))

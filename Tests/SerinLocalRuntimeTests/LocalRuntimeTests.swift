@@ -12,9 +12,9 @@ struct LocalRuntimeTests {
     let key = DeploymentKey(namespace: "ml", name: "iris")
 
     func runtime(_ state: StateDirectory, router: some LocalTrafficRouting, crashLoopRestarts: Int = 3,
-                 logger: Logger = Quiet.logger) -> LocalRuntime {
+                 notReadyReportAfter: Duration = .seconds(30), logger: Logger = Quiet.logger) -> LocalRuntime {
         LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), probeInterval: .milliseconds(100),
-                                          crashLoopRestarts: crashLoopRestarts),
+                                          crashLoopRestarts: crashLoopRestarts, notReadyReportAfter: notReadyReportAfter),
                      router: router, logger: logger)
     }
 
@@ -117,6 +117,34 @@ struct LocalRuntimeTests {
             let firstRouted = try #require(tables.firstIndex { $0.first?.stable != nil })
             #expect(tables[..<firstRouted].allSatisfy { $0.first?.stable == nil })
         }
+    }
+
+    @Test func aServerThatStaysUnreadyIsReportedWithWhatItsReadinessProbeGot() async throws {
+        let state = StateDirectory()
+        let log = CapturedLog()
+        let runtime = runtime(state, router: RecordingRouter(), notReadyReportAfter: .milliseconds(400), logger: log.logger)
+        let deployment = localDeployment(readinessPath: "/v2/health/nope")
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            #expect(await eventually { log.lines.contains { $0.message == "model server is not ready yet" } })
+            let message = await runtime.workloads(of: key)[deployment.revision.digest]?.message
+            #expect(message == "waiting for /v2/health/nope to answer 2xx; it answered 404")
+        }
+        let reports = log.lines.filter { $0.message == "model server is not ready yet" }
+        #expect(reports.first?.level == .warning)
+        #expect(reports.first?.metadata["probe"] == "GET /v2/health/nope answered 404", "\(reports)")
+    }
+
+    @Test func aServerThatBecomesReadyInTimeIsNotReportedAsUnready() async throws {
+        let state = StateDirectory()
+        let log = CapturedLog()
+        let runtime = runtime(state, router: RecordingRouter(), notReadyReportAfter: .seconds(5), logger: log.logger)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            #expect(await eventually { await runtime.isReady(deployment, as: key) })
+        }
+        #expect(!log.lines.contains { $0.message == "model server is not ready yet" })
     }
 
     @Test func aReadyServerThatMissesTwoProbesStaysRouted() async throws {
