@@ -286,18 +286,12 @@ public actor LocalRuntime: ModelRuntime {
         }
         guard now >= due else { return }
         logger.warning("model server is not ready yet", metadata: metadata(of: process, [
-            "waited": "\(Self.seconds(now - since))",
+            "waited": "\(SpecDuration.seconds((now - since).components.seconds))",
             "probe": "GET \(Self.readinessPath(of: process)) \(process.lastProbeFailure ?? "failed")",
             "log": "\(process.log.path)",
         ]))
         process.notReadyReportDelay = min(process.notReadyReportDelay * 2, configuration.notReadyReportCeiling)
         process.notReadyReportAt = now + process.notReadyReportDelay
-    }
-
-    /// `45s`, `2m30s`: a wait as people say it, in whole seconds.
-    private static func seconds(_ duration: Duration) -> String {
-        let total = duration.components.seconds
-        return total < 60 ? "\(total)s" : "\(total / 60)m" + (total % 60 == 0 ? "" : "\(total % 60)s")
     }
 
     // MARK: Actions
