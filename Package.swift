@@ -256,7 +256,7 @@ let package = Package(
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "kube-emulator", "SerinCore"]),
         .testTarget(
             name: "SerinLocalRuntimeTests",
-            dependencies: ["TestSupport", "SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "SerinGates", "SerinHTTP", "SerinRouter", "serin-model-server"]
+            dependencies: ["TestSupport", "SerinLocalRuntime", "SerinOperator", "SerinCore", "SerinGit", "SerinGates", "SerinHTTP", "SerinProcess", "SerinRouter", "serin-model-server"]
         ),
         .testTarget(name: "SerinOperatorTests", dependencies: ["TestSupport", "SerinOperator", "SerinCore", "SerinGit"]),
         .testTarget(

@@ -90,16 +90,26 @@ public enum ProcessSpawner {
     /// this process's PATH instead of the child's.
     public static func locate(_ command: String, path: String?) -> String? {
         if command.contains("/") { return access(command, X_OK) == 0 ? command : nil }
-        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: true) {
+        for directory in searchDirectories(path) {
             let candidate = "\(directory)/\(command)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
     }
 
-    /// Why `locate` found nothing: a path is checked as it is, a name is searched for in PATH.
+    /// The directories `locate` searches for a command name, in order: those of `path` (a default when there is
+    /// none), each once.
+    public static func searchDirectories(_ path: String?) -> [String] {
+        var seen = Set<String>()
+        return (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: true)
+            .map(String.init).filter { seen.insert($0).inserted }
+    }
+
+    /// Why `locate` found nothing: a path is checked as it is, a name is searched for in the directories it was.
     private static func notFoundReason(_ command: String, path: String?) -> String {
-        guard command.contains("/") else { return "\(command) (searched PATH=\(path ?? ""))" }
+        guard command.contains("/") else {
+            return "\(command) (searched PATH=\(searchDirectories(path).joined(separator: ":")))"
+        }
         var status = stat()
         guard stat(command, &status) == 0 else { return "\(command) does not exist" }
         return (status.st_mode & S_IFMT) == S_IFDIR ? "\(command) is a directory" : "\(command) is not executable"
