@@ -26,7 +26,8 @@ public struct LocalUpstream: Sendable, Hashable {
 
 extension LocalRoute {
     /// Each ready version's share of the traffic and its port, as the router splits it: `v1 80% on :5001, v2 20% on
-    /// :5002`. A version alone takes everything whatever the weight; `none ready` while no version answers.
+    /// :5002`. A version alone takes everything whatever the weight; while no version is ready, the text says so and
+    /// what requests get meanwhile.
     public var sharesText: String {
         let shares: [(LocalUpstream, Int)] = switch (stable, canary) {
         case let (stable?, canary?): [(stable, 100 - canaryWeight), (canary, canaryWeight)]
@@ -34,7 +35,7 @@ extension LocalRoute {
         case let (nil, canary?): [(canary, 100)]
         case (nil, nil): []
         }
-        guard !shares.isEmpty else { return "none ready" }
+        guard !shares.isEmpty else { return "none: no version is ready, so requests get 503" }
         return shares.map { upstream, share in "v\(upstream.version) \(share)% on :\(upstream.port)" }.joined(separator: ", ")
     }
 }
