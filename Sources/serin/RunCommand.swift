@@ -201,6 +201,8 @@ struct RunCommand: AsyncParsableCommand {
         let pollInterval = SpecDuration(parsing: intervalText)?.duration ?? .seconds(30)
         let stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
         try StateDirectory.prepare(stateDirectory)
+        let stateLock = try StateDirectoryLock.acquire(stateDirectory)
+        defer { stateLock.release() }
 
         let mirror: GitMirror
         do {

@@ -180,4 +180,79 @@ struct RunCommandTests {
         #expect(outcome.stderr.contains("another process already listens there"), "\(outcome.stderr)")
         #expect(outcome.stderr.contains("choose another address or port"), "\(outcome.stderr)")
     }
+
+    /// A `serin run --runtime local` on `repository` with `state` as its state directory, on ports of its own.
+    static func runArguments(_ repository: PlanAndHistoryCommandTests.Repository, state: URL) -> [String] {
+        ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path, "--router-listen", "127.0.0.1:0",
+         "--router-threads", "1", "--listen", "127.0.0.1:0", "--interval", "1h"]
+    }
+
+    static func runEnvironment(_ repository: PlanAndHistoryCommandTests.Repository) -> [String: String] {
+        ["PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin", "HOME": repository.root.path]
+    }
+
+    /// The process groups of the model servers `state`'s processes.json records.
+    static func recordedServers(_ state: URL) throws -> [Int32] {
+        let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent("processes.json"))) as? [String: Any]
+        return ((recorded?["processes"] as? [[String: Any]]) ?? []).compactMap { ($0["pid"] as? NSNumber)?.int32Value }
+    }
+
+    @Test func aSecondSerinOnTheSameStateDirectoryIsRefusedAndLeavesTheFirstAlone() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        let state = repository.root.appendingPathComponent("state")
+        let first = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
+                                      environment: Self.runEnvironment(repository),
+                                      log: repository.root.appendingPathComponent("first.log"), stopSignal: SIGTERM)
+        #expect(await first.line(containing: "v1 is the stable version") != nil, "\(first.text)")
+        let servers = try Self.recordedServers(state)
+        #expect(!servers.isEmpty)
+
+        // Started as the first was, so that if it were not refused it would run on and be stopped below.
+        let second = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
+                                       environment: Self.runEnvironment(repository),
+                                       log: repository.root.appendingPathComponent("second.log"), stopSignal: SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while second.process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(!second.process.isRunning, "the second serin started: \(second.text)")
+        #expect(second.process.terminationStatus == 2)
+        #expect(second.text.contains("another Serin (pid \(first.process.processIdentifier)) is running with the state "
+                                     + "directory \(state.path)"), "\(second.text)")
+        #expect(second.text.contains("give this one a state directory of its own (--state-dir or SERIN_STATE_DIR)"),
+                "\(second.text)")
+        #expect(!second.text.contains("router listening"), "\(second.text)")
+        #expect(try Self.recordedServers(state) == servers)
+        for pid in servers { #expect(kill(-pid, 0) == 0, "model server group \(pid) was stopped by the second serin") }
+        #expect(!first.text.contains("model server exited"), "\(first.text)")
+        first.process.terminate()
+        first.process.waitUntilExit()
+        #expect(first.process.terminationStatus == 0)
+    }
+
+    /// The hold on the state directory dies with the process, however it ends: the next Serin starts, and stops
+    /// the model server the killed one left running.
+    @Test func aSerinThatWasKilledLeavesItsStateDirectoryToTheNext() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        let state = repository.root.appendingPathComponent("state")
+        let killed = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
+                                       environment: Self.runEnvironment(repository),
+                                       log: repository.root.appendingPathComponent("killed.log"), stopSignal: SIGKILL)
+        #expect(await killed.line(containing: "v1 is the stable version") != nil, "\(killed.text)")
+        let leftRunning = try Self.recordedServers(state)
+        killed.kill()
+        killed.process.waitUntilExit()
+
+        let next = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
+                                     environment: Self.runEnvironment(repository),
+                                     log: repository.root.appendingPathComponent("next.log"), stopSignal: SIGTERM)
+        #expect(await next.line(containing: "model server is ready") != nil, "\(next.text)")
+        #expect(!next.text.contains("another Serin"), "\(next.text)")
+        for pid in leftRunning { #expect(kill(-pid, 0) != 0, "model server group \(pid) outlived the serin that started it") }
+        next.process.terminate()
+        next.process.waitUntilExit()
+        #expect(next.process.terminationStatus == 0)
+    }
 }
