@@ -34,7 +34,14 @@ final class ChildProcess: @unchecked Sendable {
 
     var exitStatus: Exit? { lock.withLock { exit } }
 
-    private init(pid: pid_t) { self.pid = pid }
+    /// Read as it starts, so that a later Serin can tell it from another process given the same pid.
+    let identity: ProcessIdentity?
+
+    private init(pid: pid_t) {
+        self.pid = pid
+        // The child exists until the reaper below waits for it, as a zombie at least, so /proc still has it.
+        self.identity = ProcessIdentity.of(pid)
+    }
 
     /// Starts `command` (found in the environment's PATH unless it contains a `/`) in `directory`; every line it
     /// prints goes to `log`. `onExit` runs on the reaper thread when the process is gone.

@@ -524,8 +524,13 @@ public actor LocalRuntime: ModelRuntime {
         for (key, revisions) in processes {
             for process in revisions.values {
                 guard let child = process.child else { continue }
-                entries.append(["namespace": .string(key.namespace), "name": .string(key.name),
-                                "digest": .string(process.revision.digest), "pid": .integer(Int64(child.pid))])
+                var entry: [String: JSONValue] = ["namespace": .string(key.namespace), "name": .string(key.name),
+                                                  "digest": .string(process.revision.digest), "pid": .integer(Int64(child.pid))]
+                if let identity = child.identity {
+                    entry["boot"] = .string(identity.bootID)
+                    entry["started"] = .integer(Int64(clamping: identity.startTime))
+                }
+                entries.append(.object(entry))
             }
         }
         let document: JSONValue = ["processes": .array(entries)]
@@ -536,10 +541,23 @@ public actor LocalRuntime: ModelRuntime {
     private static func stopLeftovers(stateFile: String, grace: Duration, logger: Logger) {
         guard let data = FileManager.default.contents(atPath: stateFile),
               let document = try? JSONValue(parsing: Array(data)) else { return }
+        let bootID = ProcessIdentity.currentBootID()
         for entry in document["processes"]?.arrayValue ?? [] {
-            guard let pid = entry["pid"]?.integerValue else { continue }
-            logger.info("stopping a model server an earlier Serin left running", metadata: ["pid": "\(pid)"])
-            ChildProcess.stopOrphan(processGroup: pid_t(pid), grace: grace)
+            guard let pid = entry["pid"]?.integerValue, let group = pid_t(exactly: pid) else { continue }
+            let recorded = entry["boot"]?.stringValue.flatMap { boot in
+                entry["started"]?.integerValue.flatMap(UInt64.init(exactly:)).map { ProcessIdentity(bootID: boot, startTime: $0) }
+            }
+            switch ProcessIdentity.judge(recorded: recorded, bootID: bootID, running: ProcessIdentity.of(group)) {
+            case .stop:
+                logger.info("stopping a model server an earlier Serin left running", metadata: ["pid": "\(pid)"])
+                ChildProcess.stopOrphan(processGroup: group, grace: grace)
+            case .goneWithReboot:
+                logger.debug("a model server an earlier Serin recorded ran before this machine restarted; nothing of it is left",
+                             metadata: ["pid": "\(pid)"])
+            case .reused:
+                logger.info("not stopping a recorded model server: its pid now belongs to another process",
+                            metadata: ["pid": "\(pid)"])
+            }
         }
         try? FileManager.default.removeItem(atPath: stateFile)
     }
