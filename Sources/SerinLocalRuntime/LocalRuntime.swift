@@ -13,6 +13,7 @@ import SerinOperator
 /// - Readiness is `readinessPath` answering 2xx, polled. A process that exits is restarted with exponential
 ///   backoff; three exits within five minutes are a crash loop, reported as a failed workload (which rolls a canary
 ///   back). A command that cannot be found fails at once.
+/// - A server's environment is Serin's, less `Configuration.withheldEnvironment`, plus `spec.runtime.env`.
 /// - Stopping sends SIGTERM to the process group, then SIGKILL after the grace period. Every child is reaped.
 /// - The state directory records each revision's spec and process group, so a restarted Serin stops what an earlier
 ///   one left running (nothing is orphaned) and can start the stable version again from its recorded spec.
@@ -28,10 +29,17 @@ public actor LocalRuntime: ModelRuntime {
         /// rollout's progress deadline, ten minutes by default.
         public var notReadyReportAfter: Duration
         public var notReadyReportCeiling: Duration
+        /// Variables of Serin's environment that model servers do not inherit: Serin's own secrets and settings.
+        /// A model server runs whatever command a merged commit names, so it must not be handed the Git token or
+        /// the webhook secret that would let it push to the repository or forge a sync. `spec.runtime.env` can
+        /// still set any of these names.
+        public var withheldEnvironment: Set<String>
 
         public init(stateDirectory: String, stopGrace: Duration = .seconds(10), probeInterval: Duration = .milliseconds(250),
                     crashLoopRestarts: Int = 3, crashLoopWindow: Duration = .seconds(300),
-                    notReadyReportAfter: Duration = .seconds(30), notReadyReportCeiling: Duration = .seconds(300)) {
+                    notReadyReportAfter: Duration = .seconds(30), notReadyReportCeiling: Duration = .seconds(300),
+                    withheldEnvironment: Set<String> = []) {
+            self.withheldEnvironment = withheldEnvironment
             self.stateDirectory = stateDirectory
             self.stopGrace = stopGrace
             self.probeInterval = probeInterval
@@ -361,7 +369,8 @@ public actor LocalRuntime: ModelRuntime {
         }
         let spec = process.deployment.spec
         let render = { (text: String) in RuntimeTemplate.render(text, model: spec.model, port: port) }
-        var environment = ProcessInfo.processInfo.environment
+        let withheld = withheldEnvironment(starting: process.deployment)
+        var environment = ProcessInfo.processInfo.environment.filter { !withheld.contains($0.key) }
         for variable in spec.runtime.env { environment[variable.name] = render(variable.value) }
         let arguments = (command.dropFirst() + spec.runtime.args).map(render)
         do {
@@ -517,6 +526,14 @@ public actor LocalRuntime: ModelRuntime {
     }
 
     private var stateFile: String { configuration.stateDirectory + "/processes.json" }
+
+    /// The variables of Serin's environment a server does not inherit: the configured ones, and the signing keys the
+    /// webhook gates of every model on this machine read (`secret: {env: NAME}`), since any model's server could
+    /// otherwise read another model's key.
+    private func withheldEnvironment(starting deployment: ModelDeployment) -> Set<String> {
+        let deployments = processes.values.flatMap(\.values).map(\.deployment) + [deployment]
+        return configuration.withheldEnvironment.union(deployments.flatMap(\.spec.rollout.gates).compactMap(\.secretEnvironmentName))
+    }
 
     /// Records the process groups running now, so that a Serin started after a crash can stop them.
     private func saveState() {

@@ -233,6 +233,14 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// What model servers do not inherit from Serin's environment: Serin's settings and secrets (every `SERIN_`
+    /// variable, the webhook secret among them) and the variable `--password-env` names, which holds the Git token.
+    private var withheldEnvironment: Set<String> {
+        var names = Set(RunCommand.environment.keys.filter { $0.hasPrefix("SERIN_") })
+        if let passwordEnv = remote.passwordEnv { names.insert(passwordEnv) }
+        return names
+    }
+
     private func runLocally(source: DesiredStateSource, ledger: RolloutLedger, checker: GateChecker, now: @escaping @Sendable () -> Timestamp,
                             state: String, pollInterval: Duration, logger: Logger, watching: String) async throws {
         guard let (host, port) = RunCommand.address(routerListen) else { return }
@@ -248,7 +256,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let archive = GitRevisionArchive(mirror: source.mirror, ledger: LedgerReader(mirror: source.mirror, branch: ledgerBranch),
                                          root: path)
-        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: state), router: router, archive: archive,
+        let localRuntime = LocalRuntime(configuration: .init(stateDirectory: state, withheldEnvironment: withheldEnvironment),
+                                        router: router, archive: archive,
                                         logger: Logger(label: "serin.local"))
         let reconciler = ModelReconciler(runtime: localRuntime, gates: RouterGateMeasurer(router: router, checker: checker),
                                          ledger: ledger, now: now, logger: Logger(label: "serin.rollout"))

@@ -230,6 +230,31 @@ struct RunCommandTests {
         #expect(first.process.terminationStatus == 0)
     }
 
+    @Test func aModelServerInheritsNoneOfSerinsSecrets() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        let state = repository.root.appendingPathComponent("state")
+        var environment = Self.runEnvironment(repository)
+        environment["SERIN_WEBHOOK_SECRET"] = Self.secret
+        environment["GIT_TOKEN"] = "t0ken-8d2e"
+        environment["MODEL_CACHE"] = repository.root.path
+        let serin = try LoggedProcess(ValidateCommandTests.executable,
+                                      arguments: Self.runArguments(repository, state: state) + ["--password-env", "GIT_TOKEN"],
+                                      environment: environment, log: repository.root.appendingPathComponent("serin.log"),
+                                      stopSignal: SIGTERM)
+        #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
+        let server = try #require(try Self.recordedServers(state).first)
+        let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(server)/environ"))
+        let inherited = String(decoding: environ, as: UTF8.self)
+        #expect(!inherited.contains(Self.secret))
+        #expect(!inherited.contains("t0ken-8d2e"))
+        // What is not Serin's passes through, as from the shell that started it.
+        #expect(inherited.contains("MODEL_CACHE=\(repository.root.path)"))
+        serin.process.terminate()
+        serin.process.waitUntilExit()
+    }
+
     /// The hold on the state directory dies with the process, however it ends: the next Serin starts, and stops
     /// the model server the killed one left running.
     @Test func aSerinThatWasKilledLeavesItsStateDirectoryToTheNext() async throws {

@@ -109,3 +109,11 @@ func infer(port: Int, model: String = "iris", timeout: Duration = .seconds(10)) 
     return try await HTTPTransport.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/v2/models/\(model)/infer",
                                                     headers: ["Content-Type: application/json"], body: body, timeout: timeout)).status
 }
+
+/// The names of the variables in the environment process `pid` was started with.
+func environmentNames(of pid: Int64) throws -> Set<String> {
+    let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+    return Set(environ.split(separator: 0).compactMap { entry in
+        String(decoding: entry, as: UTF8.self).split(separator: "=", maxSplits: 1).first.map(String.init)
+    })
+}

@@ -402,6 +402,49 @@ struct LocalRuntimeTests {
         #expect(await second.deployedModels() == [key])
     }
 
+    @Test func aServerDoesNotInheritTheVariablesWithheldFromIt() async throws {
+        let state = StateDirectory()
+        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5), withheldEnvironment: ["HOME"]),
+                                   router: RecordingRouter(), logger: Quiet.logger)
+        let deployment = localDeployment()
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
+            let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
+            let names = try environmentNames(of: pid)
+            #expect(!names.contains("HOME"), "\(names)")
+            #expect(names.contains("PATH"), "\(names)")
+        }
+    }
+
+    @Test func aServerDoesNotInheritTheKeyAWebhookGateReadsFromSerinsEnvironment() async throws {
+        let state = StateDirectory()
+        let runtime = runtime(state, router: RecordingRouter())
+        // HOME stands for the key's variable: it is in every test run's environment.
+        let yaml = """
+        apiVersion: serin.dev/v1alpha1
+        kind: ModelDeployment
+        metadata: {name: iris, namespace: ml}
+        spec:
+          model: {name: iris, version: "1", uri: "file://\(Built.linearModel)"}
+          runtime:
+            command: ["\(Built.modelServer)", --model, "\(Built.linearModel)", --port, "{{port}}", --name, iris]
+          rollout:
+            gates:
+              - webhook: {name: smoke, url: "http://127.0.0.1:9/run", secret: {env: HOME}}
+
+        """
+        let deployment = try #require(DesiredState.decode([SourceFile(path: "iris.yaml", text: yaml)]).state.deployments.first)
+        try await supervising(runtime) {
+            try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+            let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
+            let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
+            let names = try environmentNames(of: pid)
+            #expect(!names.contains("HOME"), "\(names)")
+            #expect(names.contains("PATH"), "\(names)")
+        }
+    }
+
     @Test func stoppingTheRuntimeStopsEveryServer() async throws {
         let state = StateDirectory()
         let runtime = runtime(state, router: RecordingRouter())

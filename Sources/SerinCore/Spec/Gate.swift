@@ -113,3 +113,12 @@ public enum WebhookSecret: Sendable, Hashable {
     /// An environment variable of the Serin process holding the key.
     case environment(String)
 }
+
+extension Gate {
+    /// The environment variable this gate reads a signing key from, if any: a secret of Serin's, which processes
+    /// Serin starts must not inherit.
+    public var secretEnvironmentName: String? {
+        guard case .webhook(let webhook) = check, case .environment(let name)? = webhook.secret else { return nil }
+        return name
+    }
+}
