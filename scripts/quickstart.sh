@@ -12,6 +12,8 @@ repo=${SERIN_REPO:-}
 if [ -z "$repo" ]; then
     repo=$state/quickstart-repo
     if [ ! -d "$repo/.git" ]; then
+        # The state directory is for its owner alone, as serin run makes it.
+        [ -d "$state" ] || mkdir -p -m 700 "$state"
         mkdir -p "$repo"
         cp -R "$root/examples/quickstart/deployments" "$root/examples/quickstart/models" "$repo/"
         sed -i "s|@MODELS@|$repo/models|" "$repo/deployments/iris.yaml"

@@ -27,6 +27,9 @@ struct QuickstartScriptTests {
         #expect(answer.status == 200)
         let servers = run.modelServerGroups
         #expect(!servers.isEmpty)
+        // The state directory it seeds, as serin run would create it, is for its owner alone.
+        let state = try FileManager.default.attributesOfItem(atPath: scratch.url.appendingPathComponent(".serin").path)
+        #expect((state[.posixPermissions] as? Int).map { String($0, radix: 8) } == "700")
 
         #expect(run.interrupt() == 0, "\(run.text)")
         #expect(run.text.contains("stopped"))

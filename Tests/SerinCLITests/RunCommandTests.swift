@@ -255,6 +255,21 @@ struct RunCommandTests {
         serin.process.waitUntilExit()
     }
 
+    @Test func aStateDirectoryItCreatesIsForItsOwnerAlone() async throws {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        let state = repository.root.appendingPathComponent("state")
+        let serin = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
+                                      environment: Self.runEnvironment(repository),
+                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
+        #expect(await serin.line(containing: "router listening") != nil, "\(serin.text)")
+        let permissions = try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int
+        #expect(permissions.map { String($0, radix: 8) } == "700")
+        serin.process.terminate()
+        serin.process.waitUntilExit()
+    }
+
     /// The hold on the state directory dies with the process, however it ends: the next Serin starts, and stops
     /// the model server the killed one left running.
     @Test func aSerinThatWasKilledLeavesItsStateDirectoryToTheNext() async throws {
