@@ -181,14 +181,25 @@ struct RunCommandTests {
         #expect(outcome.stderr.contains("choose another address or port"), "\(outcome.stderr)")
     }
 
-    /// A `serin run --runtime local` on `repository` with `state` as its state directory, on ports of its own.
-    static func runArguments(_ repository: PlanAndHistoryCommandTests.Repository, state: URL) -> [String] {
-        ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path, "--router-listen", "127.0.0.1:0",
-         "--router-threads", "1", "--listen", "127.0.0.1:0", "--interval", "1h"]
+    /// A Git repository whose main branch deploys iris v1.
+    static func repositoryDeployingIris() throws -> PlanAndHistoryCommandTests.Repository {
+        let repository = try PlanAndHistoryCommandTests.Repository()
+        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("deploy iris v1")
+        return repository
     }
 
-    static func runEnvironment(_ repository: PlanAndHistoryCommandTests.Repository) -> [String: String] {
-        ["PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin", "HOME": repository.root.path]
+    /// `serin run --runtime local` on `repository` with `state` as its state directory, on ports of its own, its
+    /// output in `<name>.log` beside the repository.
+    static func startSerin(_ repository: PlanAndHistoryCommandTests.Repository, state: URL, name: String,
+                           arguments extra: [String] = [], environment overrides: [String: String] = [:],
+                           stopSignal: Int32 = SIGTERM) throws -> LoggedProcess {
+        let arguments = ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
+                         "--router-listen", "127.0.0.1:0", "--router-threads", "1", "--listen", "127.0.0.1:0", "--interval", "1h"]
+        let environment = ["PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin",
+                           "HOME": repository.root.path].merging(overrides) { _, override in override }
+        return try LoggedProcess(ValidateCommandTests.executable, arguments: arguments + extra, environment: environment,
+                                 log: repository.root.appendingPathComponent(name + ".log"), stopSignal: stopSignal)
     }
 
     /// The process groups of the model servers `state`'s processes.json records.
@@ -198,21 +209,15 @@ struct RunCommandTests {
     }
 
     @Test func aSecondSerinOnTheSameStateDirectoryIsRefusedAndLeavesTheFirstAlone() async throws {
-        let repository = try PlanAndHistoryCommandTests.Repository()
-        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
-        try repository.commit("deploy iris v1")
+        let repository = try Self.repositoryDeployingIris()
         let state = repository.root.appendingPathComponent("state")
-        let first = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
-                                      environment: Self.runEnvironment(repository),
-                                      log: repository.root.appendingPathComponent("first.log"), stopSignal: SIGTERM)
+        let first = try Self.startSerin(repository, state: state, name: "first")
         #expect(await first.line(containing: "v1 is the stable version") != nil, "\(first.text)")
         let servers = try Self.recordedServers(state)
         #expect(!servers.isEmpty)
 
         // Started as the first was, so that if it were not refused it would run on and be stopped below.
-        let second = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
-                                       environment: Self.runEnvironment(repository),
-                                       log: repository.root.appendingPathComponent("second.log"), stopSignal: SIGTERM)
+        let second = try Self.startSerin(repository, state: state, name: "second")
         let deadline = ContinuousClock.now + .seconds(30)
         while second.process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         try #require(!second.process.isRunning, "the second serin started: \(second.text)")
@@ -231,18 +236,11 @@ struct RunCommandTests {
     }
 
     @Test func aModelServerInheritsNoneOfSerinsSecrets() async throws {
-        let repository = try PlanAndHistoryCommandTests.Repository()
-        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
-        try repository.commit("deploy iris v1")
+        let repository = try Self.repositoryDeployingIris()
         let state = repository.root.appendingPathComponent("state")
-        var environment = Self.runEnvironment(repository)
-        environment["SERIN_WEBHOOK_SECRET"] = Self.secret
-        environment["GIT_TOKEN"] = "t0ken-8d2e"
-        environment["MODEL_CACHE"] = repository.root.path
-        let serin = try LoggedProcess(ValidateCommandTests.executable,
-                                      arguments: Self.runArguments(repository, state: state) + ["--password-env", "GIT_TOKEN"],
-                                      environment: environment, log: repository.root.appendingPathComponent("serin.log"),
-                                      stopSignal: SIGTERM)
+        let serin = try Self.startSerin(repository, state: state, name: "serin", arguments: ["--password-env", "GIT_TOKEN"],
+                                        environment: ["SERIN_WEBHOOK_SECRET": Self.secret, "GIT_TOKEN": "t0ken-8d2e",
+                                                      "MODEL_CACHE": repository.root.path])
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         let server = try #require(try Self.recordedServers(state).first)
         let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(server)/environ"))
@@ -256,13 +254,9 @@ struct RunCommandTests {
     }
 
     @Test func aStateDirectoryItCreatesIsForItsOwnerAlone() async throws {
-        let repository = try PlanAndHistoryCommandTests.Repository()
-        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
-        try repository.commit("deploy iris v1")
+        let repository = try Self.repositoryDeployingIris()
         let state = repository.root.appendingPathComponent("state")
-        let serin = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
-                                      environment: Self.runEnvironment(repository),
-                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
+        let serin = try Self.startSerin(repository, state: state, name: "serin")
         #expect(await serin.line(containing: "router listening") != nil, "\(serin.text)")
         let permissions = try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int
         #expect(permissions.map { String($0, radix: 8) } == "700")
@@ -273,21 +267,15 @@ struct RunCommandTests {
     /// The hold on the state directory dies with the process, however it ends: the next Serin starts, and stops
     /// the model server the killed one left running.
     @Test func aSerinThatWasKilledLeavesItsStateDirectoryToTheNext() async throws {
-        let repository = try PlanAndHistoryCommandTests.Repository()
-        try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
-        try repository.commit("deploy iris v1")
+        let repository = try Self.repositoryDeployingIris()
         let state = repository.root.appendingPathComponent("state")
-        let killed = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
-                                       environment: Self.runEnvironment(repository),
-                                       log: repository.root.appendingPathComponent("killed.log"), stopSignal: SIGKILL)
+        let killed = try Self.startSerin(repository, state: state, name: "killed", stopSignal: SIGKILL)
         #expect(await killed.line(containing: "v1 is the stable version") != nil, "\(killed.text)")
         let leftRunning = try Self.recordedServers(state)
         killed.kill()
         killed.process.waitUntilExit()
 
-        let next = try LoggedProcess(ValidateCommandTests.executable, arguments: Self.runArguments(repository, state: state),
-                                     environment: Self.runEnvironment(repository),
-                                     log: repository.root.appendingPathComponent("next.log"), stopSignal: SIGTERM)
+        let next = try Self.startSerin(repository, state: state, name: "next")
         #expect(await next.line(containing: "model server is ready") != nil, "\(next.text)")
         #expect(!next.text.contains("another Serin"), "\(next.text)")
         for pid in leftRunning { #expect(kill(-pid, 0) != 0, "model server group \(pid) outlived the serin that started it") }

@@ -3,6 +3,7 @@ import Logging
 import SerinCore
 import SerinHTTP
 import SerinLocalRuntime
+import Testing
 
 enum Quiet {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -110,8 +111,11 @@ func infer(port: Int, model: String = "iris", timeout: Duration = .seconds(10)) 
                                                     headers: ["Content-Type: application/json"], body: body, timeout: timeout)).status
 }
 
-/// The names of the variables in the environment process `pid` was started with.
-func environmentNames(of pid: Int64) throws -> Set<String> {
+/// The names of the variables in the environment the first model server `state`'s processes.json records was
+/// started with.
+func serverEnvironmentNames(in state: StateDirectory) throws -> Set<String> {
+    let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
+    let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
     let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
     return Set(environ.split(separator: 0).compactMap { entry in
         String(decoding: entry, as: UTF8.self).split(separator: "=", maxSplits: 1).first.map(String.init)

@@ -409,9 +409,7 @@ struct LocalRuntimeTests {
         let deployment = localDeployment()
         try await supervising(runtime) {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
-            let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
-            let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
-            let names = try environmentNames(of: pid)
+            let names = try serverEnvironmentNames(in: state)
             #expect(!names.contains("HOME"), "\(names)")
             #expect(names.contains("PATH"), "\(names)")
         }
@@ -437,9 +435,7 @@ struct LocalRuntimeTests {
         let deployment = try #require(DesiredState.decode([SourceFile(path: "iris.yaml", text: yaml)]).state.deployments.first)
         try await supervising(runtime) {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
-            let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
-            let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
-            let names = try environmentNames(of: pid)
+            let names = try serverEnvironmentNames(in: state)
             #expect(!names.contains("HOME"), "\(names)")
             #expect(names.contains("PATH"), "\(names)")
         }
