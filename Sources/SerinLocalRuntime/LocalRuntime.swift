@@ -369,7 +369,7 @@ public actor LocalRuntime: ModelRuntime {
         }
         let spec = process.deployment.spec
         let render = { (text: String) in RuntimeTemplate.render(text, model: spec.model, port: port) }
-        let withheld = withheldEnvironment(starting: process.deployment)
+        let withheld = withheldVariables(starting: process.deployment)
         var environment = ProcessInfo.processInfo.environment.filter { !withheld.contains($0.key) }
         for variable in spec.runtime.env { environment[variable.name] = render(variable.value) }
         let arguments = (command.dropFirst() + spec.runtime.args).map(render)
@@ -530,7 +530,7 @@ public actor LocalRuntime: ModelRuntime {
     /// The variables of Serin's environment a server does not inherit: the configured ones, and the signing keys the
     /// webhook gates of every model on this machine read (`secret: {env: NAME}`), since any model's server could
     /// otherwise read another model's key.
-    private func withheldEnvironment(starting deployment: ModelDeployment) -> Set<String> {
+    private func withheldVariables(starting deployment: ModelDeployment) -> Set<String> {
         let deployments = processes.values.flatMap(\.values).map(\.deployment) + [deployment]
         return configuration.withheldEnvironment.union(deployments.flatMap(\.spec.rollout.gates).compactMap(\.secretEnvironmentName))
     }

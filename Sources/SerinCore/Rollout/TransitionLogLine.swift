@@ -18,13 +18,14 @@ public enum TransitionLogLine {
         }
         guard !evidence.isEmpty else { return status.reason }
         let parts = evidence.map { gate in
-            let split = LineWithNote(gate)
-            return split.note.map { status.reason.contains($0) } == true ? LineWithNote(line: split.line, note: nil) : split
+            var part = LineWithNote(gate)
+            if let note = part.note, status.reason.contains(note) { part.note = nil }
+            return part
         }
         var items: [String] = []
         for (index, part) in parts.enumerated() {
             items.append(part.line)
-            let next = parts.index(after: index) < parts.endIndex ? parts[index + 1].note : nil
+            let next = index + 1 < parts.count ? parts[index + 1].note : nil
             if let note = part.note, note != next { items.append(note) }
         }
         return "\(status.reason) [\(items.joined(separator: "; "))]"
@@ -36,22 +37,19 @@ public enum TransitionLogLine {
         var line: String
         var note: String?
 
-        init(line: String, note: String?) {
-            self.line = line
-            self.note = note
-        }
-
         init(_ gate: GateResult) {
             var bare = gate
             bare.message = nil
             let line = LedgerCommitMessage.gateLine(bare)
             let full = LedgerCommitMessage.gateLine(gate)
             let separator = "; "
-            guard full.count > line.count + separator.count, full.hasPrefix(line + separator) else {
-                self.init(line: full, note: nil)
-                return
+            if full.count > line.count + separator.count, full.hasPrefix(line + separator) {
+                self.line = line
+                self.note = String(full.dropFirst(line.count + separator.count))
+            } else {
+                self.line = full
+                self.note = nil
             }
-            self.init(line: line, note: String(full.dropFirst(line.count + separator.count)))
         }
     }
 }
