@@ -33,9 +33,11 @@ final class StateDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A ModelDeployment whose command runs `command` (templated), as a user would write it for the local runtime.
+/// A ModelDeployment whose command runs `command` (templated), as a user would write it for the local runtime;
+/// `gates` are items of its `rollout.gates`, in YAML flow style.
 func localDeployment(version: String = "1", namespace: String = "ml", command: [String]? = nil,
-                     readinessPath: String = "/v2/health/ready", uri: String = "file://\(Built.linearModel)") -> ModelDeployment {
+                     readinessPath: String = "/v2/health/ready", uri: String = "file://\(Built.linearModel)",
+                     gates: [String] = []) -> ModelDeployment {
     let command = command ?? [Built.modelServer, "--model", Built.linearModel, "--port", "{{port}}",
                               "--name", "{{model.name}}", "--version", "{{model.version}}"]
     let yaml = """
@@ -47,6 +49,7 @@ func localDeployment(version: String = "1", namespace: String = "ml", command: [
       runtime:
         command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
         readinessPath: \(readinessPath)
+    \(gates.isEmpty ? "" : "  rollout: {gates: [\(gates.joined(separator: ", "))]}")
 
     """
     let decoding = DesiredState.decode([SourceFile(path: "iris.yaml", text: yaml)])

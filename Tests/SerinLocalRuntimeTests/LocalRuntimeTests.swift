@@ -419,20 +419,7 @@ struct LocalRuntimeTests {
         let state = StateDirectory()
         let runtime = runtime(state, router: RecordingRouter())
         // HOME stands for the key's variable: it is in every test run's environment.
-        let yaml = """
-        apiVersion: serin.dev/v1alpha1
-        kind: ModelDeployment
-        metadata: {name: iris, namespace: ml}
-        spec:
-          model: {name: iris, version: "1", uri: "file://\(Built.linearModel)"}
-          runtime:
-            command: ["\(Built.modelServer)", --model, "\(Built.linearModel)", --port, "{{port}}", --name, iris]
-          rollout:
-            gates:
-              - webhook: {name: smoke, url: "http://127.0.0.1:9/run", secret: {env: HOME}}
-
-        """
-        let deployment = try #require(DesiredState.decode([SourceFile(path: "iris.yaml", text: yaml)]).state.deployments.first)
+        let deployment = localDeployment(gates: [#"{webhook: {name: smoke, url: "http://127.0.0.1:9/run", secret: {env: HOME}}}"#])
         try await supervising(runtime) {
             try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
             let names = try serverEnvironmentNames(in: state)

@@ -13,7 +13,7 @@ struct ProcessIdentityTests {
         let identity = try #require(ProcessIdentity.of(other.pid))
         let state = StateDirectory()
         try record(other.pid, boot: identity.bootID, started: identity.startTime - 1, in: state)
-        _ = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5)), router: RecordingRouter())
+        _ = startedRuntime(on: state)
         #expect(other.isRunning)
     }
 
@@ -22,7 +22,7 @@ struct ProcessIdentityTests {
         let identity = try #require(ProcessIdentity.of(other.pid))
         let state = StateDirectory()
         try record(other.pid, boot: "00000000-0000-0000-0000-000000000000", started: identity.startTime, in: state)
-        _ = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5)), router: RecordingRouter())
+        _ = startedRuntime(on: state)
         #expect(other.isRunning)
     }
 
@@ -31,13 +31,13 @@ struct ProcessIdentityTests {
         let identity = try #require(ProcessIdentity.of(server.pid))
         let state = StateDirectory()
         try record(server.pid, boot: identity.bootID, started: identity.startTime, in: state)
-        _ = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5)), router: RecordingRouter())
+        _ = startedRuntime(on: state)
         #expect(!server.isRunning)
     }
 
     @Test func aServerIsRecordedWithItsIdentity() async throws {
         let state = StateDirectory()
-        let first = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5)), router: RecordingRouter())
+        let first = startedRuntime(on: state)
         let deployment = localDeployment()
         try await first.perform([.deploy(deployment.revision, replicas: 1)], key: deployment.key, desired: deployment)
         let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
@@ -47,7 +47,7 @@ struct ProcessIdentityTests {
         #expect(entry["boot"]?.stringValue == identity.bootID)
         #expect(entry["started"]?.integerValue == Int64(identity.startTime))
         // A Serin started after this one stops it (the first never stops what it started).
-        _ = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5)), router: RecordingRouter())
+        _ = startedRuntime(on: state)
         #expect(kill(-pid, 0) != 0)
     }
 
@@ -68,6 +68,11 @@ struct ProcessIdentityTests {
 
     @Test func aStateFileWithoutIdentitiesIsTrustedAsBefore() {
         #expect(ProcessIdentity.judge(recorded: nil, bootID: "b", running: ProcessIdentity(bootID: "b", startTime: 7)) == .stop)
+    }
+
+    /// A runtime starting on `state`, as a Serin starts: it stops what `processes.json` records first.
+    private func startedRuntime(on state: StateDirectory) -> LocalRuntime {
+        LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: .seconds(5)), router: RecordingRouter())
     }
 
     private func record(_ pid: pid_t, boot: String, started: UInt64, in state: StateDirectory) throws {
