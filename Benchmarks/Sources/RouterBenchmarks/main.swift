@@ -11,7 +11,9 @@ import Synchronization
 // - direct: the load generator calls an upstream itself, so the difference is what the router adds per request;
 // - nginx: Debian's nginx as a reverse proxy to the same two upstreams with the same weights (90/10, smooth
 //   weighted round-robin, keep-alive connections on both sides with no request limit, as the router keeps them),
-//   one worker per core, run as the current user on loopback ports from a temporary directory;
+//   one worker per core, run as the current user on loopback ports from a temporary directory, with room to keep a
+//   request body of up to 1 MiB in memory (with its default of 16 KiB, a larger body goes to a temporary file
+//   and its request waits about 40 ms, which measures nginx's settings rather than its work);
 // - nio-pipe: the least any proxy on SwiftNIO can cost, each client connection paired with its own upstream
 //   connection and bytes copied both ways untouched (stable version only, nothing parsed, routed or counted).
 // Two loads: one request at a time, the targets taking turns request by request (latency without queueing:
@@ -33,6 +35,12 @@ let proxyThreads = Int(ProcessInfo.processInfo.environment["SERIN_BENCH_PROXY_TH
 /// The upstreams' answers carry this many bytes of padding beside their outputs (0: a small answer, about 130
 /// bytes, as a tabular model gives; tens of kilobytes are an embedding's or a batch's).
 let answerPadding = max(0, Int(ProcessInfo.processInfo.environment["SERIN_BENCH_ANSWER_BYTES"] ?? "") ?? 0)
+/// The requests' input tensor has about this many bytes (0: four features, about 90 bytes, a tabular model's; an
+/// image's tensor as JSON is hundreds of kilobytes).
+let requestBytes = max(0, Int(ProcessInfo.processInfo.environment["SERIN_BENCH_REQUEST_BYTES"] ?? "") ?? 0)
+/// More directives for nginx's `http` block, to try its other settings against the router's (`proxy_buffering off;`,
+/// say).
+let nginxDirectives = ProcessInfo.processInfo.environment["SERIN_BENCH_NGINX_DIRECTIVES"] ?? ""
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// nginx's process, ended by `fail` too so that no server outlives the benchmark.
@@ -96,7 +104,15 @@ func startUpstream(version: String, group: any EventLoopGroup) throws -> any Cha
 
 /// The request every load sends: a small Open Inference Protocol call, as a client of the model would make it.
 func inferenceRequest(port: Int) -> (HTTPRequestHead, ByteBuffer) {
-    let body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}"#)
+    let body: ByteBuffer
+    if requestBytes > 0 {
+        // "0.5," per value.
+        let count = max(1, requestBytes / 4)
+        let values = Array(repeating: "0.5", count: count).joined(separator: ",")
+        body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,\#(count)],"datatype":"FP32","data":[\#(values)]}]}"#)
+    } else {
+        body = ByteBuffer(string: #"{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}"#)
+    }
     var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v2/models/iris/infer")
     head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
     head.headers.add(name: "Content-Type", value: "application/json")
@@ -557,6 +573,8 @@ func startNginx(port: Int, upstreams: [Int], in directory: URL) throws -> Proces
         http {
             access_log off;
             keepalive_requests 1000000000;
+            client_body_buffer_size 1m;
+            \(nginxDirectives)
             client_body_temp_path \(temp)/body;
             proxy_temp_path \(temp)/proxy;
             fastcgi_temp_path \(temp)/fastcgi;
@@ -699,7 +717,8 @@ let targets: [(name: String, port: Int)] = [("direct", stablePort), ("router", r
     .filter { only?.contains($0.name) ?? true }
 print("router benchmark: \(rounds) rounds of \(seconds) s per target and load; \(System.coreCount) cores; "
     + "upstreams 90/10 on 127.0.0.1:\(stablePort) and :\(canaryPort); nginx \(nginxPort), router \(router.port)"
-    + (answerPadding > 0 ? "; answers padded with \(answerPadding) bytes" : "") + "\n")
+    + (answerPadding > 0 ? "; answers padded with \(answerPadding) bytes" : "")
+    + (requestBytes > 0 ? "; request bodies of about \(requestBytes) bytes" : "") + "\n")
 
 for target in targets {
     _ = try await load(port: target.port, connections: 4, duration: 0.5, group: loadGroup)
