@@ -2,14 +2,17 @@ import Foundation
 import Logging
 import SerinCore
 
-/// Log lines for people at a terminal (`text`) or for a log pipeline (`json`, one object per line).
+/// Log lines for people at a terminal (`text`), for systemd's journal (`journal`) or for a log pipeline (`json`,
+/// one object per line).
 ///
 /// Text lines lead with the time and the model they concern, then the message, then any other metadata:
-/// `05:40:02  ml/iris v2  Gates passed for 1m at 10%; v2 now takes 50%.  weight=50`. Metadata values are written
-/// as given; Serin never puts a secret in them.
+/// `05:40:02  ml/iris v2  Gates passed for 1m at 10%; v2 now takes 50%.  weight=50`. Journal lines are the same
+/// without the time, which the journal records itself, and begin with the line's syslog priority (`<4>` for a
+/// warning), which the journal takes from a service's output, so that `journalctl -p warning` finds them.
+/// Metadata values are written as given; Serin never puts a secret in them.
 struct ConsoleLogHandler: LogHandler {
     enum Format: String, CaseIterable, Sendable {
-        case text, json
+        case text, journal, json
     }
 
     var metadata: Logger.Metadata = [:]
@@ -49,10 +52,12 @@ struct ConsoleLogHandler: LogHandler {
             // Metadata never replaces the line's own fields: a colliding key keeps its value under `<key>_`.
             for (key, value) in fields { object[object[key] == nil ? key : key + "_"] = .string("\(value)") }
             text = JSONValue.object(object).serialized
-        case .text:
-            let clock = Timestamp(millisecondsSinceEpoch: Int64(now.timeIntervalSince1970 * 1_000)).description
-            let time = clock.dropFirst(11).prefix(8)
-            var parts = [String(time)]
+        case .text, .journal:
+            var parts: [String] = []
+            if format == .text {
+                let clock = Timestamp(millisecondsSinceEpoch: Int64(now.timeIntervalSince1970 * 1_000)).description
+                parts.append(String(clock.dropFirst(11).prefix(8)))
+            }
             var subject: [String] = []
             if let model = fields.removeValue(forKey: "model") ?? fields.removeValue(forKey: "deployment") { subject.append("\(model)") }
             if let version = fields.removeValue(forKey: "version") { subject.append(LedgerCommitMessage.displayVersion("\(version)")) }
@@ -61,10 +66,22 @@ struct ConsoleLogHandler: LogHandler {
             parts.append(prefix + "\(message)")
             let rest = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             if !rest.isEmpty { parts.append(rest.joined(separator: " ")) }
-            text = parts.joined(separator: "  ")
+            text = (format == .journal ? "<\(Self.syslogPriority(level))>" : "") + parts.joined(separator: "  ")
         }
         Self.lock.withLock {
             FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    /// The syslog priority of a level: 2 (critical) to 7 (debug).
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
         }
     }
 }

@@ -69,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Address of Serin's own endpoints: /hooks/{github,gitlab,generic}, /metrics, /healthz, /readyz (env SERIN_LISTEN).")
     var listen: String = environment["SERIN_LISTEN"] ?? "127.0.0.1:8081"
 
-    @Option(help: "File holding the webhooks' shared secret (default: env SERIN_WEBHOOK_SECRET; without one, webhooks are off).")
+    @Option(help: "File holding the webhooks' shared secret (env SERIN_WEBHOOK_SECRET_FILE; else the secret itself in env SERIN_WEBHOOK_SECRET; without one, webhooks are off).")
     var webhookSecretFile: String?
 
     @Option(help: "How often to poll the repository when no webhook says sooner, e.g. 30s (env SERIN_INTERVAL; default 2s for a local path, else 30s).")
@@ -99,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Models reconciled at the same time (env SERIN_WORKERS; default 4).")
     var workers: Int?
 
-    @Option(help: "Log lines as text for people or json for pipelines (env SERIN_LOG_FORMAT).")
+    @Option(help: "Log lines as text for people, journal for systemd's journal (text with syslog priorities, without the time) or json for pipelines (env SERIN_LOG_FORMAT).")
     var logFormat: String = environment["SERIN_LOG_FORMAT"] ?? "text"
 
     @Flag(help: "Log debug lines too.")
@@ -126,7 +126,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("SERIN_RUNTIME must be one of \(Runtime.allCases.map(\.rawValue).joined(separator: ", ")), not \(text)")
         }
         guard ConsoleLogHandler.Format(rawValue: logFormat) != nil else {
-            throw ValidationError("--log-format must be text or json, not \(logFormat)")
+            throw ValidationError("--log-format must be one of \(ConsoleLogHandler.Format.allCases.map(\.rawValue).joined(separator: ", ")), not \(logFormat)")
         }
         guard RunCommand.address(listen) != nil else {
             throw ValidationError("--listen must be HOST:PORT, such as 127.0.0.1:8081, not \(listen)")
@@ -234,10 +234,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// What model servers do not inherit from Serin's environment: Serin's settings and secrets (every `SERIN_`
-    /// variable, the webhook secret among them) and the variable `--password-env` names, which holds the Git token.
+    /// variable, the webhook secret among them), the variable `--password-env` names, which holds the Git token, and
+    /// the service manager's notification socket, which is Serin's to report on.
     private var withheldEnvironment: Set<String> {
         var names = Set(RunCommand.environment.keys.filter { $0.hasPrefix("SERIN_") })
         if let passwordEnv = remote.passwordEnv { names.insert(passwordEnv) }
+        names.insert(ServiceManagerNotifier.socketVariable)
         return names
     }
 
@@ -261,7 +263,11 @@ struct RunCommand: AsyncParsableCommand {
                                         logger: Logger(label: "serin.local"))
         let reconciler = ModelReconciler(runtime: localRuntime, gates: RouterGateMeasurer(router: router, checker: checker),
                                          ledger: ledger, now: now, logger: Logger(label: "serin.rollout"))
-        let readiness = ReadinessTracker(role: .leader)
+        let notifier = ServiceManagerNotifier(environment: RunCommand.environment, logger: logger)
+        let routerURL = "http://\(host):\(router.port)"
+        let readiness = ReadinessTracker(role: .leader, onFirstReady: {
+            notifier?.ready(status: "Serving models at \(routerURL); watching \(watching) (branch \(branch))")
+        })
         let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
                                  configuration: .init(workers: workerCount, schedule: SyncSchedule(interval: pollInterval)),
@@ -271,10 +277,10 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
         // Shut down in reverse: the loop stops taking work first; then the router stops taking requests and lets
         // those in flight finish; only then does the runtime stop the model servers, so a stop costs no request a 502.
-        await runUntilSignalled(logger: logger, services: [
+        await runUntilSignalled(logger: logger, notifier: notifier, services: [
             ("local runtime", { await localRuntime.run() }),
             ("router", {
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                await RunCommand.untilCancelled()
                 try? await router.stop()
             }),
             ("operator loop", { await loop.run() }),
@@ -303,7 +309,10 @@ struct RunCommand: AsyncParsableCommand {
         let reconciler = ModelReconciler(runtime: kubeRuntime, gates: KubernetesGateMeasurer(checker: checker, replacement: replacement),
                                          ledger: ledger, now: now,
                                          logger: Logger(label: "serin.rollout"))
-        let readiness = ReadinessTracker(role: leaderElect ? .undecided : .leader)
+        let notifier = ServiceManagerNotifier(environment: RunCommand.environment, logger: logger)
+        let readiness = ReadinessTracker(role: leaderElect ? .undecided : .leader, onFirstReady: {
+            notifier?.ready(status: "Reconciling models on Kubernetes; watching \(watching) (branch \(branch))")
+        })
         let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
                                  configuration: .init(workers: workerCount, schedule: SyncSchedule(interval: pollInterval)),
@@ -323,7 +332,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
         logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
         // Informers run on standbys too, so a new leader starts with warm caches; the loop stops first on shutdown.
-        await runUntilSignalled(logger: logger, services: [
+        await runUntilSignalled(logger: logger, notifier: notifier, services: [
             ("kubernetes runtime", { await kubeRuntime.run() }),
             ("operator loop", {
                 if let elector {
@@ -358,7 +367,8 @@ struct RunCommand: AsyncParsableCommand {
     private func startEndpoints(loop: ReconcileLoop<ContinuousClock>, metrics: SerinMetrics, readiness: ReadinessTracker,
                                 syncNow: (@Sendable () -> Void)? = nil) async throws -> EndpointsServer {
         guard let (host, port) = RunCommand.address(listen) else { throw ValidationError("--listen must be HOST:PORT") }
-        let secrets = WebhookSecretSources.commandLine(secretFile: webhookSecretFile, environment: RunCommand.environment)
+        let secrets = WebhookSecretSources.commandLine(secretFile: webhookSecretFile ?? RunCommand.environment["SERIN_WEBHOOK_SECRET_FILE"],
+                                                       environment: RunCommand.environment)
         do {
             return try await EndpointsServer.start(
                 EndpointsConfiguration(host: host, port: port, branch: branch, webhookSecrets: secrets), metrics: metrics,
@@ -369,10 +379,19 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Runs `services` in a ServiceLifecycle group until SIGINT or SIGTERM, then shuts them down gracefully in reverse
-    /// order: each returns once its work is finished or safely abandoned.
-    private func runUntilSignalled(logger: Logger, services: [(name: String, run: @Sendable () async -> Void)]) async {
-        let configurations = services.map { service in
-            ServiceGroupConfiguration.ServiceConfiguration(service: GracefulTask(name: service.name, body: service.run, logger: logger))
+    /// order: each returns once its work is finished or safely abandoned. The service manager, if any, is told of the
+    /// shutdown first.
+    private func runUntilSignalled(logger: Logger, notifier: ServiceManagerNotifier?,
+                                   services: [(name: String, run: @Sendable () async -> Void)]) async {
+        let announceStopping: @Sendable () -> Void = {
+            notifier?.stopping(status: "Stopping: finishing the requests and rollout steps in progress")
+        }
+        var configurations: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        for (index, service) in services.enumerated() {
+            var task = GracefulTask(name: service.name, body: service.run, logger: logger)
+            // The last service is the first to hear of the shutdown.
+            if index == services.count - 1 { task.onShutdown = announceStopping }
+            configurations.append(ServiceGroupConfiguration.ServiceConfiguration(service: task))
         }
         var configuration = ServiceGroupConfiguration(services: configurations, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger)
@@ -385,12 +404,21 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
+extension RunCommand {
+    /// Returns when the task is cancelled: a service whose work is all in its shutdown.
+    static func untilCancelled() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+}
+
 /// A long-running part of `serin run` as a ServiceLifecycle service: graceful shutdown cancels its body, which
 /// finishes or safely abandons its work and returns.
 struct GracefulTask: Service, CustomStringConvertible {
     let name: String
     let body: @Sendable () async -> Void
     let logger: Logger
+    /// Runs as the shutdown reaches this service, before its body is cancelled.
+    var onShutdown: @Sendable () -> Void = {}
 
     var description: String { name }
 
@@ -398,6 +426,7 @@ struct GracefulTask: Service, CustomStringConvertible {
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown { await body() }
         } onGracefulShutdown: {
+            onShutdown()
             logger.info("stopping the \(name)")
         }
     }

@@ -143,6 +143,7 @@ struct RunCommandTests {
         // Read as false, SERIN_LEADER_ELECT=1 would let every replica reconcile.
         (["run"], ["SERIN_LEADER_ELECT": "1"], "SERIN_LEADER_ELECT must be true or false, not 1"),
         (["run"], ["SERIN_RUNTIME": "kube"], "SERIN_RUNTIME must be one of local, kubernetes, not kube"),
+        (["run", "--log-format", "syslog"], [:], "--log-format must be one of text, journal, json, not syslog"),
         (["history", "ml/iris"], ["SERIN_ACCEPT_UNKNOWN_HOST_KEYS": "yes"],
          "SERIN_ACCEPT_UNKNOWN_HOST_KEYS must be true or false, not yes"),
     ]
