@@ -153,16 +153,7 @@ extension KubernetesRunTests {
 
         /// The real kubectl, in namespace ml, with a discovery cache of its own.
         func kubectl(_ arguments: String...) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
-            process.arguments = kubectlArguments + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            try ClusterInstall.run("/usr/bin/kubectl", kubectlArguments + arguments)
         }
 
         var kubectlArguments: [String] {

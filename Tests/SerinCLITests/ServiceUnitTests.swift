@@ -19,16 +19,7 @@ struct ServiceUnitTests {
     }
 
     static func systemdAnalyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try ClusterInstall.run("/usr/bin/systemd-analyze", arguments)
     }
 
     @Test func systemdFindsNothingWrongWithTheUnit() throws {
