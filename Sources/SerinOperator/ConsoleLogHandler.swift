@@ -10,32 +10,41 @@ import SerinCore
 /// without the time, which the journal records itself, and begin with the line's syslog priority (`<4>` for a
 /// warning), which the journal takes from a service's output, so that `journalctl -p warning` finds them.
 /// Metadata values are written as given; Serin never puts a secret in them.
-struct ConsoleLogHandler: LogHandler {
-    enum Format: String, CaseIterable, Sendable {
+public struct ConsoleLogHandler: LogHandler {
+    public enum Format: String, CaseIterable, Sendable {
         case text, journal, json
     }
 
-    var metadata: Logger.Metadata = [:]
+    public var metadata: Logger.Metadata = [:]
     /// Metadata of the task that logs (the model being reconciled); explicit metadata wins over it.
-    var metadataProvider: Logger.MetadataProvider?
-    var logLevel: Logger.Level
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level
     let label: String
     let format: Format
+    private let write: @Sendable (String) -> Void
     private static let lock = NSLock()
 
-    init(label: String, format: Format, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+    /// A handler writing each entry, with its line break, through `write`: to standard error unless told otherwise.
+    public init(label: String, format: Format, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil,
+                write: @escaping @Sendable (String) -> Void = ConsoleLogHandler.standardError) {
         self.label = label
         self.metadataProvider = metadataProvider
         self.format = format
         self.logLevel = level
+        self.write = write
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    /// Writes to standard error, one entry at a time, so that lines of concurrent tasks never interleave.
+    public static let standardError: @Sendable (String) -> Void = { text in
+        lock.withLock { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let level = event.level
         let message = event.message
         var fields = metadata
@@ -66,11 +75,13 @@ struct ConsoleLogHandler: LogHandler {
             parts.append(prefix + "\(message)")
             let rest = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             if !rest.isEmpty { parts.append(rest.joined(separator: " ")) }
-            text = (format == .journal ? "<\(Self.syslogPriority(level))>" : "") + parts.joined(separator: "  ")
+            let line = parts.joined(separator: "  ")
+            // The journal makes an entry of each line it reads, taking the priority from that line alone.
+            text = format == .text ? line
+                : line.split(separator: "\n", omittingEmptySubsequences: false).map { "<\(Self.syslogPriority(level))>\($0)" }
+                    .joined(separator: "\n")
         }
-        Self.lock.withLock {
-            FileHandle.standardError.write(Data((text + "\n").utf8))
-        }
+        write(text + "\n")
     }
 
     /// The syslog priority of a level: 2 (critical) to 7 (debug).
