@@ -7,8 +7,9 @@ set -euo pipefail
 # git, lighttpd and openssh-server/-client run the loopback Git servers of the SerinGit tests; openssl makes the tests'
 # throwaway CAs, and the curl CLI multiplexes HTTP/2 streams against the emulator (KubeEmulatorTests); prometheus (the
 # server, /usr/bin/prometheus) answers the metric gates' queries in the SerinGates tests; systemd's systemd-analyze
-# checks the service unit (SerinCLITests), with no need for systemd to be running.
-packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus systemd)
+# checks the service unit, with no need for systemd to be running, and strace lists the system calls Serin makes, to
+# hold them to the unit's filter (SerinCLITests).
+packages=(pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev git lighttpd lighttpd-mod-openssl openssl openssh-server openssh-client curl prometheus systemd strace)
 # nginx is the reference the router benchmark compares with; only `make benchmark` needs it.
 if [ "${1:-}" = "benchmark" ]; then
     packages+=(nginx)
@@ -36,7 +37,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "Serin needs these packages, and this system has no apt-get to install them: ${missing[*]}" >&2
-    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, Prometheus, curl, systemd; nginx for benchmarks) and run again." >&2
+    echo "Install their equivalents (libgit2, libcurl with OpenSSL, libyaml, pkg-config, git, lighttpd, OpenSSH server and client, Prometheus, curl, systemd, strace; nginx for benchmarks) and run again." >&2
     exit 1
 fi
 

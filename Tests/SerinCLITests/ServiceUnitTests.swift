@@ -1,4 +1,5 @@
 import Foundation
+import SerinHTTP
 import Testing
 import TestSupport
 
@@ -81,6 +82,47 @@ struct ServiceUnitTests {
         #expect(kill(-server, 0) != 0, "the model server outlived Serin")
     }
 
+    /// The unit allows the system calls of an ordinary service, less the privileged ones. Serin, the git it runs
+    /// and a model server it starts are traced through a start, a sync, a deployment, a request and a stop: a call
+    /// outside the filter would fail under systemd (EPERM) where no test here could see it otherwise.
+    @Test func everySystemCallSerinAndItsModelServerMakeIsOneTheUnitAllows() async throws {
+        let repository = try RunCommandTests.repositoryDeployingIris()
+        let unit = try ServiceUnit(contentsOf: Self.unitFile)
+        let filter = try SystemCallFilter(unit.values("SystemCallFilter"))
+        let trace = repository.root.appendingPathComponent("trace")
+        let environment = ["SERIN_REPO": repository.path, "SERIN_ROUTER_LISTEN": "127.0.0.1:0", "SERIN_LISTEN": "127.0.0.1:0",
+                           "SERIN_INTERVAL": "1h", "HOME": repository.root.path,
+                           "PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin"]
+            .merging(unit.environment(cacheRoot: repository.root.appendingPathComponent("cache").path)) { setting, _ in setting }
+        let command = [ValidateCommandTests.executable.path] + unit.command(stateDirectory: repository.root.appendingPathComponent("state").path).dropFirst()
+        let strace = try LoggedProcess(URL(fileURLWithPath: "/usr/bin/strace"), arguments: ["-f", "-qq", "-o", trace.path, "--"] + command,
+                                       environment: environment, log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
+        #expect(await strace.line(containing: "v1 is the stable version") != nil, "\(strace.text)")
+        let router = try #require(await strace.port(after: "router listening on http://127.0.0.1:"))
+        let answer = try await HTTPTransport.send(HTTPRequest(
+            method: "POST", url: "http://127.0.0.1:\(router)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
+            body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8), timeout: .seconds(10)))
+        #expect(answer.status == 200)
+        // Serin is strace's child: stopped as systemd stops it, with SIGTERM to it alone.
+        let children = try String(contentsOfFile: "/proc/\(strace.process.processIdentifier)/task/\(strace.process.processIdentifier)/children",
+                                  encoding: .utf8)
+        let serin = try #require(children.split(separator: " ").first.flatMap { Int32($0) })
+        kill(serin, SIGTERM)
+        strace.process.waitUntilExit()
+        #expect(strace.text.contains("stopped"), "\(strace.text)")
+
+        let calls = Set(try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+            // `1234 openat(AT_FDCWD, …) = 3`; `<... read resumed>` continues a call already named, `---`/`+++` are signals and exits.
+            let call = line.drop { $0 != " " }.dropFirst()
+            guard let name = call.firstMatch(of: /^[a-z0-9_]+(?=\()/) else { return nil }
+            return String(name.output)
+        })
+        #expect(calls.count > 40, "\(calls.sorted())")
+        #expect(calls.contains("execve") && (calls.contains("epoll_wait") || calls.contains("epoll_pwait")), "\(calls.sorted())")
+        let refused = calls.filter { !filter.allows($0) }.sorted()
+        #expect(refused.isEmpty, "calls the unit's SystemCallFilter refuses: \(refused)")
+    }
+
     /// systemd names a socket in the abstract namespace as `@name`.
     @Test func serinReachesANotificationSocketInTheAbstractNamespace() async throws {
         let repository = try RunCommandTests.repositoryDeployingIris()
@@ -106,7 +148,7 @@ struct ServiceUnit {
         }
     }
 
-    private func values(_ key: String) -> [String] { settings.filter { $0.key == key }.map(\.value) }
+    func values(_ key: String) -> [String] { settings.filter { $0.key == key }.map(\.value) }
 
     var type: String? { values("Type").last }
 
@@ -126,6 +168,41 @@ struct ServiceUnit {
             $0.replacingOccurrences(of: "${STATE_DIRECTORY}", with: stateDirectory)
         }
     }
+}
+
+/// What a unit's `SystemCallFilter=` lines allow: the calls of the groups and names listed, less those of a `~` line,
+/// with the groups as this machine's systemd defines them (`systemd-analyze syscall-filter`).
+struct SystemCallFilter {
+    private var allowed: Set<String> = []
+    private var denied: Set<String> = []
+
+    init(_ lines: [String]) throws {
+        let listing = try ServiceUnitTests.systemdAnalyze(["syscall-filter"]).output
+        var groups: [String: [String]] = [:]
+        var group: String?
+        for line in listing.split(separator: "\n") {
+            if line.hasPrefix("@") {
+                group = String(line.prefix { $0 != " " })
+                groups[group ?? ""] = []
+            } else if let group, !line.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+                groups[group, default: []].append(line.trimmingCharacters(in: .whitespaces))
+            }
+        }
+        func expand(_ name: String, _ seen: inout Set<String>) -> Set<String> {
+            guard name.hasPrefix("@") else { return [name] }
+            guard seen.insert(name).inserted else { return [] }
+            return (groups[name] ?? []).reduce(into: Set<String>()) { $0.formUnion(expand($1, &seen)) }
+        }
+        for line in lines {
+            let deny = line.hasPrefix("~")
+            var seen: Set<String> = []
+            let names = line.drop { $0 == "~" }.split(separator: " ").reduce(into: Set<String>()) { $0.formUnion(expand(String($1), &seen)) }
+            if deny { denied.formUnion(names) } else { allowed.formUnion(names) }
+        }
+        guard !allowed.isEmpty else { throw HarnessError("no system call allowed by \(lines)") }
+    }
+
+    func allows(_ call: String) -> Bool { allowed.contains(call) && !denied.contains(call) }
 }
 
 /// The service manager's end of the notification protocol: a Unix datagram socket that receives what the service
