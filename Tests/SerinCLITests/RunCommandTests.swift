@@ -32,6 +32,13 @@ struct RunCommandTests {
         return (response.status, String(decoding: response.body, as: UTF8.self))
     }
 
+    /// The headers of a GitHub push event whose body is `body`, signed with `secret` as GitHub signs it.
+    static func githubPushHeaders(signing body: String, with secret: String) -> [String: String] {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + mac.map { String(format: "%02x", $0) }.joined(),
+                "Content-Type": "application/json"]
+    }
+
     @Test func aCommitAnnouncedByASignedWebhookIsRolledOutAndStoppingLeavesNoServerBehind() async throws {
         let repository = try PlanAndHistoryCommandTests.Repository()
         try Data(Self.document(version: "1").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
@@ -68,10 +75,8 @@ struct RunCommandTests {
         let unsigned = try await post("http://127.0.0.1:\(endpoints)/hooks/github", body: push,
                                       headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + String(repeating: "0", count: 64)])
         #expect(unsigned.0 == 401)
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(push.utf8), using: SymmetricKey(data: Data(Self.secret.utf8)))
-        let signature = mac.map { String(format: "%02x", $0) }.joined()
         let signed = try await post("http://127.0.0.1:\(endpoints)/hooks/github", body: push,
-                                    headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + signature, "Content-Type": "application/json"])
+                                    headers: Self.githubPushHeaders(signing: push, with: Self.secret))
         #expect(signed.0 == 202, "\(signed.1)")
         #expect(await serin.line(containing: "v2 is the stable version") != nil, "\(serin.text)")
 
@@ -250,6 +255,27 @@ struct RunCommandTests {
         #expect(!inherited.contains("t0ken-8d2e"))
         // What is not Serin's passes through, as from the shell that started it.
         #expect(inherited.contains("MODEL_CACHE=\(repository.root.path)"))
+        serin.process.terminate()
+        serin.process.waitUntilExit()
+    }
+
+    /// As a systemd unit gives it: a credential's file, named in the unit's environment.
+    @Test func theWebhookSecretsFileCanBeNamedInTheEnvironment() async throws {
+        let repository = try Self.repositoryDeployingIris()
+        let secretFile = repository.root.appendingPathComponent("webhook-secret")
+        try Data(Self.secret.utf8).write(to: secretFile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile.path)
+        let serin = try Self.startSerin(repository, state: repository.root.appendingPathComponent("state"), name: "serin",
+                                        environment: ["SERIN_WEBHOOK_SECRET_FILE": secretFile.path])
+        let endpoints = try #require(await serin.port(after: "endpoints listening on http://127.0.0.1:"))
+        let push = #"{"ref":"refs/heads/main"}"#
+        let signed = try await post("http://127.0.0.1:\(endpoints)/hooks/github", body: push,
+                                    headers: Self.githubPushHeaders(signing: push, with: Self.secret))
+        #expect(signed.0 == 202, "\(signed.1)")
+        let forged = try await post("http://127.0.0.1:\(endpoints)/hooks/github", body: push,
+                                    headers: Self.githubPushHeaders(signing: push, with: "another-secret"))
+        #expect(forged.0 == 401, "\(forged.1)")
+        #expect(!serin.text.contains("webhook endpoints off"), "\(serin.text)")
         serin.process.terminate()
         serin.process.waitUntilExit()
     }
