@@ -94,14 +94,25 @@ final class ChildProcess: @unchecked Sendable {
 
     /// SIGTERM to the process group, then SIGKILL if it is still there after `grace`. Returns once it is reaped.
     func stop(grace: Duration) {
-        guard exitStatus == nil else { return }
-        kill(-pid, SIGTERM)
+        Self.stop([self], grace: grace)
+    }
+
+    /// Stops `children` together: SIGTERM to every process group at once, then SIGKILL to those still there once
+    /// `grace` has passed, so that stopping many servers takes one grace period rather than one each (a service
+    /// manager's stop timeout would otherwise cut Serin's shutdown short). Returns once every one is reaped.
+    static func stop(_ children: [ChildProcess], grace: Duration) {
+        let running = children.filter { $0.exitStatus == nil }
+        for child in running { kill(-child.pid, SIGTERM) }
         let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
-        if exited.wait(timeout: .now() + seconds) == .timedOut {
-            kill(-pid, SIGKILL)
-            exited.wait()
+        let deadline = DispatchTime.now() + seconds
+        for child in running {
+            if child.exited.wait(timeout: deadline) == .timedOut {
+                kill(-child.pid, SIGKILL)
+                child.exited.wait()
+            }
+            // Signalled again, so that a later wait on it passes too.
+            child.exited.signal()
         }
-        exited.signal()
     }
 
     /// Stops a process group left running by an earlier Serin (recorded in the state file), if it is still there.

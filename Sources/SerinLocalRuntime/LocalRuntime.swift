@@ -510,11 +510,9 @@ public actor LocalRuntime: ModelRuntime {
     }
 
     private func stopAll() async {
+        ChildProcess.stop(processes.values.flatMap { $0.values.compactMap(\.child) }, grace: configuration.stopGrace)
         for (key, revisions) in processes {
-            for (digest, process) in revisions {
-                process.child?.stop(grace: configuration.stopGrace)
-                processes[key]?[digest]?.child = nil
-            }
+            for digest in revisions.keys { processes[key]?[digest]?.child = nil }
         }
         saveState()
     }

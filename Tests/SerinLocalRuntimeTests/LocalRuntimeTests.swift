@@ -452,3 +452,40 @@ extension LocalRuntime {
         workloads(of: key)[deployment.revision.digest]?.isReady == true
     }
 }
+
+@Suite("Local runtime: stopping")
+struct LocalRuntimeStopTests {
+    /// Servers that ignore SIGTERM are killed once the grace period has passed, all of them after one grace period
+    /// rather than one each: three such servers with a 3 s grace take about 3 s to stop, not 9.
+    @Test func serversThatIgnoreSIGTERMAreAllKilledAfterOneGracePeriod() async throws {
+        let state = StateDirectory()
+        let grace = Duration.seconds(3)
+        let runtime = LocalRuntime(configuration: .init(stateDirectory: state.path, stopGrace: grace, probeInterval: .milliseconds(100)),
+                                   router: RecordingRouter(), logger: Quiet.logger)
+        // The shell and its sleeps ignore SIGTERM (an ignored signal stays ignored in children); the model server
+        // in the same group answers the readiness probe, and exits on SIGTERM.
+        let server = "\(Built.modelServer) --model \(Built.linearModel) --port {{port}} --name iris"
+        let stubborn = ["/bin/sh", "-c", "trap '' TERM; \(server) & while :; do sleep 1; done"]
+        let keys = (1...3).map { DeploymentKey(namespace: "team\($0)", name: "iris") }
+        var groups: [Int32] = []
+        var stopping = ContinuousClock.now
+        try await supervising(runtime) {
+            for key in keys {
+                let deployment = localDeployment(namespace: key.namespace, command: stubborn)
+                try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
+                #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
+            }
+            let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
+            groups = (recorded["processes"]?.arrayValue ?? []).compactMap { $0["pid"]?.integerValue.map { Int32($0) } }
+            #expect(groups.count == 3)
+            stopping = ContinuousClock.now
+        }
+        let took = ContinuousClock.now - stopping
+        // The group's leader is reaped before `stop` returns; its killed children are reaped by init a moment later.
+        for group in groups {
+            #expect(await eventually(within: .seconds(5)) { !processGroupExists(group) }, "process group \(group) outlived the runtime")
+        }
+        #expect(took >= grace, "a server was killed before its grace period ended")
+        #expect(took < grace * 2.5, "stopping took \(took): a grace period per server")
+    }
+}
