@@ -14,11 +14,18 @@ public actor DesiredStateSource {
         /// The directory holding the ModelDeployment files, relative to the repository root; empty for the root.
         public var root: String
         public var limits: YAMLLimits
+        /// When the first fetch of this process fails, read the branch as the mirror last fetched it (in an earlier
+        /// run) and hand that on as the last good state, so that what served before a restart serves again while
+        /// Git is unreachable. For a runtime whose workloads end with the process (the local one); a cluster keeps
+        /// serving on its own.
+        public var startFromLastFetched: Bool
 
-        public init(branch: String = "main", root: String = "deployments", limits: YAMLLimits = .standard) {
+        public init(branch: String = "main", root: String = "deployments", limits: YAMLLimits = .standard,
+                    startFromLastFetched: Bool = false) {
             self.branch = branch
             self.root = root.split(separator: "/").joined(separator: "/")
             self.limits = limits
+            self.startFromLastFetched = startFromLastFetched
         }
     }
 
@@ -106,6 +113,7 @@ public actor DesiredStateSource {
             tip = try await mirror.fetch(branch: configuration.branch)
         } catch {
             logger.warning("sync failed", metadata: ["error": "\(error)", "remote": "\(mirror.remote.displayURL)"])
+            if syncedCommit == nil, configuration.startFromLastFetched { await readLastFetched() }
             return .failed(error, lastGood: lastGood)
         }
         if tip == syncedCommit { return .unchanged(tip) }
@@ -114,6 +122,22 @@ public actor DesiredStateSource {
         } catch {
             logger.warning("reading the desired state failed", metadata: ["commit": "\(tip.short)", "error": "\(error)"])
             return .failed(error, lastGood: lastGood)
+        }
+    }
+
+    /// Reads the branch as the mirror last fetched it, once, when Git cannot be reached on the first sync; a valid
+    /// commit there becomes the last good state, and the next sync that reaches Git carries on from it.
+    private func readLastFetched() async {
+        guard let tip = try? await mirror.lastFetchedTip(of: configuration.branch) else { return }
+        logger.warning("Git is unreachable: applying the desired state this machine last fetched until it answers",
+                       metadata: ["commit": "\(tip.short)", "branch": "\(configuration.branch)"])
+        do throws(GitError) {
+            if case .invalid(_, let diagnostics, _) = try await read(tip) {
+                logger.warning("the desired state last fetched does not validate either; nothing is applied",
+                               metadata: ["commit": "\(tip.short)", "first": "\(diagnostics.first.map(\.description) ?? "")"])
+            }
+        } catch {
+            logger.warning("the desired state last fetched cannot be read", metadata: ["commit": "\(tip.short)", "error": "\(error)"])
         }
     }
 

@@ -90,6 +90,25 @@ public actor GitMirror {
         }
     }
 
+    /// The tip of `branch` as the mirror last fetched it, without asking the remote; nil when it never fetched it.
+    public func lastFetchedTip(of branch: String) async throws(GitError) -> ObjectID? {
+        let reference = Self.fetchedReference(branch)
+        return try await withRepository { repository throws(GitError) in try repository.resolve(reference) }
+    }
+
+    /// The newest commit of `branch` this mirror holds without asking the remote: its own local branch when that
+    /// holds commits written here on top of the branch as last fetched (queued by a push that failed), else the
+    /// branch as last fetched; nil when it has neither.
+    public func newestLocalTip(of branch: String) async throws(GitError) -> ObjectID? {
+        let fetched = Self.fetchedReference(branch)
+        return try await withRepository { repository throws(GitError) in
+            let local = try repository.resolve("refs/heads/\(branch)")
+            guard let remote = try repository.resolve(fetched) else { return local }
+            guard let local, local != remote, try repository.isDescendant(local, of: remote) else { return remote }
+            return local
+        }
+    }
+
     /// Whether the mirror holds a fetched tip of `branch` that it can no longer read: its objects were deleted or
     /// damaged, possibly while Serin was stopped, so a fresh process has no synced commit to check instead.
     public func cannotReadFetchedTip(of branch: String) async -> Bool {

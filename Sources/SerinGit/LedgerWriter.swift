@@ -66,12 +66,26 @@ public actor LedgerWriter {
         return Written(commit: commit == nil ? nil : pushed, attempts: attempts)
     }
 
-    /// Pushes commits left queued by an earlier failure.
+    /// Pushes commits left queued by an earlier failure. With none queued it returns without reaching the remote,
+    /// so a stop while Git is unreachable does not report a failure that lost nothing.
     public func flush() async throws(GitError) {
         await lock.acquire()
         defer { lock.release() }
+        guard try await hasQueuedCommits() else { return }
         self.remoteTip = nil
         _ = try await push(remoteTip: try await currentRemoteTip())
+    }
+
+    /// Whether the local branch holds commits the branch as last fetched or pushed lacks.
+    private func hasQueuedCommits() async throws(GitError) -> Bool {
+        let local = localReference
+        let fetched = GitMirror.fetchedReference(configuration.branch)
+        return try await mirror.withRepository { repository throws(GitError) -> Bool in
+            guard let localTip = try repository.resolve(local) else { return false }
+            guard let remoteTip = try repository.resolve(fetched) else { return true }
+            if localTip == remoteTip { return false }
+            return try !repository.isDescendant(remoteTip, of: localTip)
+        }
     }
 
     private func currentRemoteTip() async throws(GitError) -> ObjectID? {

@@ -86,17 +86,7 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
         switch outcome {
         case .applied(let snapshot, _):
             reportedInvalidCommit.withLock { $0 = nil }
-            let firstSync = await desired.snapshot == nil
-            let changed = await desired.apply(snapshot)
-            var keys = changed
-            if firstSync {
-                // Everything the ledger or the runtime knows too: models removed from Git while Serin was stopped.
-                try? await reconciler.ledger.load()
-                keys.formUnion(await desired.keys)
-                keys.formUnion(await reconciler.ledger.keys)
-                if let deployed = try? await reconciler.runtime.deployedModels() { keys.formUnion(deployed) }
-            }
-            for key in keys.sorted() { await queue.add(key) }
+            await apply(snapshot)
         case .unchanged:
             // A resync: every model is looked at again, which repairs drift and notices crashed workloads. A model
             // at rest costs a read and nothing else.
@@ -115,10 +105,25 @@ public final class ReconcileLoop<C: Clock>: Sendable where C.Duration == Duratio
             } else {
                 logger.log(level: level, "the desired branch does not validate; the last good state stays in force", metadata: metadata)
             }
-        case .failed:
-            // DesiredStateSource has logged why; the last good state stays in force and the loop carries on.
-            break
+        case .failed(_, let lastGood):
+            // DesiredStateSource has logged why; the last good state stays in force and the loop carries on. On the
+            // first sync of a runtime that starts from what it last fetched, that state is new to the loop.
+            if let lastGood, await desired.snapshot == nil { await apply(lastGood) }
         }
+    }
+
+    /// Makes `snapshot` the desired state and queues the models it changed; on the first, every model the ledger
+    /// or the runtime knows too: models removed from Git while Serin was stopped.
+    private func apply(_ snapshot: DesiredSnapshot) async {
+        let firstSync = await desired.snapshot == nil
+        var keys = await desired.apply(snapshot)
+        if firstSync {
+            try? await reconciler.ledger.load()
+            keys.formUnion(await desired.keys)
+            keys.formUnion(await reconciler.ledger.keys)
+            if let deployed = try? await reconciler.runtime.deployedModels() { keys.formUnion(deployed) }
+        }
+        for key in keys.sorted() { await queue.add(key) }
     }
 
     private func work() async {

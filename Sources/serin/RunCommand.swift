@@ -210,11 +210,15 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw OperationFailure(description: error.description)
         }
-        let source = DesiredStateSource(mirror: mirror, configuration: .init(branch: branch, root: path),
+        // On one machine the model servers end with Serin: if Git cannot be reached when it starts again, what this
+        // machine last fetched (desired state and ledger) is served until Git answers. A cluster keeps serving anyway.
+        let startsFromMirror = selected == .local
+        let source = DesiredStateSource(mirror: mirror, configuration: .init(branch: branch, root: path, startFromLastFetched: startsFromMirror),
                                         logger: Logger(label: "serin.git"))
         let ledger = RolloutLedger(
             writer: LedgerWriter(mirror: mirror, configuration: ledgerConfiguration, logger: Logger(label: "serin.ledger")),
-            reader: LedgerReader(mirror: mirror, branch: ledgerBranch, logger: Logger(label: "serin.ledger")),
+            reader: LedgerReader(mirror: mirror, branch: ledgerBranch, readsLocalWhenUnreachable: startsFromMirror,
+                                 logger: Logger(label: "serin.ledger")),
             logger: Logger(label: "serin.ledger"))
         let metrics = (prometheusUrl ?? RunCommand.environment["SERIN_PROMETHEUS_URL"]).map {
             PrometheusClient(configuration: PrometheusConfiguration(url: $0), logger: Logger(label: "serin.gates"))
@@ -266,7 +270,7 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = ServiceManagerNotifier(environment: RunCommand.environment, logger: logger)
         let routerURL = "http://\(host):\(router.port)"
         let readiness = ReadinessTracker(role: .leader, onFirstReady: {
-            notifier?.ready(status: "Serving models at \(routerURL); watching \(watching) (branch \(branch))")
+            notifier?.status("Serving models at \(routerURL); watching \(watching) (branch \(branch))")
         })
         let metrics = SerinMetrics()
         let loop = ReconcileLoop(source: source, reconciler: reconciler, clock: ContinuousClock(),
@@ -275,6 +279,9 @@ struct RunCommand: AsyncParsableCommand {
         let endpoints = try await startEndpoints(loop: loop, metrics: metrics, readiness: readiness)
         // The router and the endpoints logged their addresses as they started listening.
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
+        // Ready as soon as it listens, not at the first sync: with Git unreachable, it serves what it last fetched,
+        // and a service manager waiting for the sync would stop it for taking too long.
+        notifier?.ready(status: "Router at \(routerURL); reading the desired state from \(watching)")
         // Shut down in reverse: the loop stops taking work first; then the router stops taking requests and lets
         // those in flight finish; only then does the runtime stop the model servers, so a stop costs no request a 502.
         await runUntilSignalled(logger: logger, notifier: notifier, services: [

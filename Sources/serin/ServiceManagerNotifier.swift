@@ -25,9 +25,14 @@ struct ServiceManagerNotifier: Sendable {
         self.logger = logger
     }
 
-    /// Serin serves: its listeners are bound and the desired state was read from Git.
+    /// Serin serves: its listeners are bound.
     func ready(status: String) {
         send("READY=1\nSTATUS=\(Self.singleLine(status))")
+    }
+
+    /// What `systemctl status` shows Serin doing.
+    func status(_ status: String) {
+        send("STATUS=\(Self.singleLine(status))")
     }
 
     /// Serin began to shut down: it finishes requests in flight and stops its model servers.

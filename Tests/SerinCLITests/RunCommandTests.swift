@@ -197,10 +197,10 @@ struct RunCommandTests {
 
     /// `serin run --runtime local` on `repository` with `state` as its state directory, on ports of its own, its
     /// output in `<name>.log` beside the repository.
-    static func startSerin(_ repository: PlanAndHistoryCommandTests.Repository, state: URL, name: String,
+    static func startSerin(_ repository: PlanAndHistoryCommandTests.Repository, state: URL, name: String, repo: String? = nil,
                            arguments extra: [String] = [], environment overrides: [String: String] = [:],
                            stopSignal: Int32 = SIGTERM) throws -> LoggedProcess {
-        let arguments = ["run", "--runtime", "local", "--repo", repository.path, "--state-dir", state.path,
+        let arguments = ["run", "--runtime", "local", "--repo", repo ?? repository.path, "--state-dir", state.path,
                          "--router-listen", "127.0.0.1:0", "--router-threads", "1", "--listen", "127.0.0.1:0", "--interval", "1h"]
         let environment = ["PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin",
                            "HOME": repository.root.path].merging(overrides) { _, override in override }
@@ -257,6 +257,42 @@ struct RunCommandTests {
         #expect(inherited.contains("MODEL_CACHE=\(repository.root.path)"))
         serin.process.terminate()
         serin.process.waitUntilExit()
+    }
+
+    /// The model servers end with Serin. Started again while Git cannot be reached (after a reboot, say), it serves
+    /// what it last fetched, and picks Git up again when it answers.
+    @Test func aSerinStartedWhileGitIsUnreachableServesWhatItLastFetched() async throws {
+        let repository = try Self.repositoryDeployingIris()
+        let state = repository.root.appendingPathComponent("state")
+        let remote = "file://" + repository.path
+        let first = try Self.startSerin(repository, state: state, name: "first", repo: remote)
+        #expect(await first.line(containing: "v1 is the stable version") != nil, "\(first.text)")
+        first.process.terminate()
+        first.process.waitUntilExit()
+
+        let away = repository.root.appendingPathComponent("repo-away")
+        try FileManager.default.moveItem(atPath: repository.path, toPath: away.path)
+        let second = try Self.startSerin(repository, state: state, name: "second", repo: remote, arguments: ["--interval", "1s"])
+        #expect(await second.line(containing: "Git is unreachable: applying the desired state this machine last fetched") != nil,
+                "\(second.text)")
+        #expect(await second.line(containing: "model server is ready") != nil, "\(second.text)")
+        let router = try #require(await second.port(after: "router listening on http://127.0.0.1:"))
+        let answer = try await post("http://127.0.0.1:\(router)/v2/models/iris/infer",
+                                    body: #"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#,
+                                    headers: ["Content-Type": "application/json"])
+        #expect(answer.0 == 200, "\(answer.1)")
+        #expect(answer.1.contains(#""model_version":"1""#))
+        #expect(!second.text.contains("Rolling out"), "\(second.text)")
+
+        // Git answers again: v2 is merged meanwhile, and rolled out from Git as usual.
+        try FileManager.default.moveItem(atPath: away.path, toPath: repository.path)
+        try Data(Self.document(version: "2").utf8).write(to: repository.root.appendingPathComponent("repo/deployments/iris.yaml"))
+        try repository.commit("iris v2")
+        #expect(await second.line(containing: "v2 is the stable version", within: .seconds(90)) != nil, "\(second.text)")
+        second.process.terminate()
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus == 0)
+        #expect(!second.text.contains("could not be pushed"), "\(second.text)")
     }
 
     /// As a systemd unit gives it: a credential's file, named in the unit's environment.

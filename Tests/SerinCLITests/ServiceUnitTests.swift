@@ -63,7 +63,10 @@ struct ServiceUnitTests {
                                       log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
 
         let ready = await notifications.next(within: .seconds(60))
-        #expect(ready?.hasPrefix("READY=1\nSTATUS=Serving models at http://127.0.0.1:") == true, "\(ready ?? "nothing") \(serin.text)")
+        #expect(ready?.hasPrefix("READY=1\nSTATUS=Router at http://127.0.0.1:") == true, "\(ready ?? "nothing") \(serin.text)")
+        let synced = await notifications.next(within: .seconds(60))
+        #expect(synced == "STATUS=Serving models at http://127.0.0.1:\(try #require(await serin.port(after: "router listening on http://127.0.0.1:"))); "
+                + "watching \(repository.path) (branch main)", "\(synced ?? "nothing") \(serin.text)")
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         // The journal takes each line's priority from its `<N>` and records the time itself.
         let lines = serin.text.split(separator: "\n")

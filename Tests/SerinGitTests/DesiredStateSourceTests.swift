@@ -32,6 +32,67 @@ struct DesiredStateSourceTests {
         #expect(snapshot.decoding.state.entries[DeploymentKey(namespace: "ml", name: "iris")]?.file == "deployments/iris.yaml")
     }
 
+    /// The local runtime's start after a reboot with Git down: a new process on the same mirror.
+    @Test func aFirstSyncThatCannotReachGitHandsOnWhatTheMirrorLastFetchedWhenAskedTo() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        let commit = try repository.commitAndPush("one model")
+        _ = try await source(for: repository).sync()
+        try FileManager.default.moveItem(at: repository.bare, to: repository.directory.url.appendingPathComponent("away.git"))
+
+        let restarted = DesiredStateSource(mirror: try await repository.mirror(),
+                                           configuration: .init(branch: "main", startFromLastFetched: true),
+                                           logger: DeploymentsRepository.quiet)
+        let outcome = await restarted.sync()
+        guard case .failed(_, let lastGood) = outcome else {
+            Issue.record("expected failed, got \(outcome)")
+            return
+        }
+        #expect(lastGood?.commit.hex == commit)
+        #expect(lastGood?.decoding.state.deployments.map(\.metadata.name) == ["iris"])
+    }
+
+    @Test func aFirstSyncThatCannotReachGitHandsOnNothingByDefault() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("one model")
+        _ = try await source(for: repository).sync()
+        try FileManager.default.moveItem(at: repository.bare, to: repository.directory.url.appendingPathComponent("away.git"))
+
+        let outcome = try await source(for: repository).sync()
+        guard case .failed(_, let lastGood) = outcome else {
+            Issue.record("expected failed, got \(outcome)")
+            return
+        }
+        #expect(lastGood == nil)
+    }
+
+    @Test func aSourceThatStartedFromTheMirrorCarriesOnWhenGitAnswers() async throws {
+        let repository = try DeploymentsRepository()
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))
+        try repository.commitAndPush("one model")
+        _ = try await source(for: repository).sync()
+        let away = repository.directory.url.appendingPathComponent("away.git")
+        try FileManager.default.moveItem(at: repository.bare, to: away)
+        let restarted = DesiredStateSource(mirror: try await repository.mirror(),
+                                           configuration: .init(branch: "main", startFromLastFetched: true),
+                                           logger: DeploymentsRepository.quiet)
+        _ = await restarted.sync()
+        try FileManager.default.moveItem(at: away, to: repository.bare)
+        guard case .unchanged = await restarted.sync() else {
+            Issue.record("expected unchanged: the branch did not move since the mirror fetched it")
+            return
+        }
+        try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris", version: "2"))
+        let moved = try repository.commitAndPush("iris v2")
+        guard case .applied(let snapshot, _) = await restarted.sync() else {
+            Issue.record("expected applied")
+            return
+        }
+        #expect(snapshot.commit.hex == moved)
+        #expect(snapshot.parsedFiles == 1)
+    }
+
     @Test func anUnmovedBranchIsUnchanged() async throws {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))

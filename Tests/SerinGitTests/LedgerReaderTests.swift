@@ -38,6 +38,30 @@ struct LedgerReaderTests {
         #expect(statuses[other]?.phase == .Succeeded)
     }
 
+    /// The local runtime after a reboot with Git down: the same mirror that wrote the ledger reads it back, queued
+    /// commits included.
+    @Test func aReaderThatCannotReachGitReadsTheLedgerItsMirrorHoldsWhenAskedTo() async throws {
+        let repository = try DeploymentsRepository()
+        let mirror = try await mirror(repository, "local")
+        let writer = LedgerWriter(mirror: mirror, logger: Self.quiet)
+        _ = try await writer.write(LedgerRecord(status: Self.status(.Progressing, weight: 10, step: 0, at: 60)))
+        let away = repository.directory.url.appendingPathComponent("away.git")
+        try FileManager.default.moveItem(at: repository.bare, to: away)
+        // Committed here, its push refused: queued.
+        _ = try? await writer.write(LedgerRecord(status: Self.status(.Progressing, weight: 25, step: 1, at: 120)))
+
+        let reader = LedgerReader(mirror: mirror, readsLocalWhenUnreachable: true, logger: Self.quiet)
+        #expect(try await reader.statuses()[Self.key]?.canaryWeight == 25)
+        await #expect(throws: GitError.self) { _ = try await LedgerReader(mirror: mirror, logger: Self.quiet).statuses() }
+    }
+
+    @Test func aReaderThatCannotReachGitFailsWhenItsMirrorHoldsNoLedger() async throws {
+        let repository = try DeploymentsRepository()
+        try FileManager.default.moveItem(at: repository.bare, to: repository.directory.url.appendingPathComponent("away.git"))
+        let reader = LedgerReader(mirror: try await mirror(repository, "empty"), readsLocalWhenUnreachable: true, logger: Self.quiet)
+        await #expect(throws: GitError.self) { _ = try await reader.statuses() }
+    }
+
     @Test func aRepositoryWithoutALedgerHasNoStatuses() async throws {
         let repository = try DeploymentsRepository()
         try repository.write("deployments/iris.yaml", DeploymentsRepository.deployment("iris"))

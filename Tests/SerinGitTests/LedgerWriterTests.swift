@@ -136,6 +136,27 @@ struct LedgerWriterTests {
         #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/iris: Progressing 2% (v2)", "ml/iris: Progressing 3% (v2)"])
     }
 
+    @Test func flushingWithNothingQueuedDoesNotNeedTheRemote() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        _ = try await writer.write(record(1))
+        try FileManager.default.moveItem(at: repository.bare, to: repository.directory.url.appendingPathComponent("away.git"))
+        try await writer.flush()
+    }
+
+    @Test func flushingPushesWhatAFailedWriteQueued() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        _ = try await writer.write(record(1))
+        let away = repository.directory.url.appendingPathComponent("away.git")
+        try FileManager.default.moveItem(at: repository.bare, to: away)
+        await #expect(throws: GitError.self) { _ = try await writer.write(record(2)) }
+        await #expect(throws: GitError.self) { try await writer.flush() }
+        try FileManager.default.moveItem(at: away, to: repository.bare)
+        try await writer.flush()
+        #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/iris: Progressing 2% (v2)"])
+    }
+
     /// Serin writes 200 transitions while another writer pushes 50 commits of its own to the same branch: all 250
     /// survive, in one linear history, Serin's in order.
     @Test(.timeLimit(.minutes(5)))
