@@ -351,7 +351,8 @@ final class Repository {
     /// Pushes `reference` to `destination` of the repository at `remotePath` directly, for remotes on this file
     /// system. libgit2's own local transport updates the remote reference without checking its old value, which a
     /// concurrent pusher could lose commits to; this copies the missing objects and then moves the reference only if
-    /// it still points at `expected` (nil: only if it does not exist). Returns false when it had moved.
+    /// it still points at `expected` (nil: only if it does not exist). Returns false when it had moved, or when another
+    /// push held its lock (to be fetched and tried again either way).
     func pushLocally(_ reference: String, to remotePath: String, destination: String, expected: ObjectID?) throws(GitError) -> Bool {
         guard let tip = try resolve(reference) else { return true }
         let remote = try Repository.open(at: remotePath)
@@ -400,7 +401,8 @@ final class Repository {
             result = git_reference_create(&handle, remote.pointer, destination, &newOID, 0, "serin: push")
         }
         git_reference_free(handle)
-        if result == GIT_EMODIFIED.rawValue || result == GIT_EEXISTS.rawValue { return false }
+        // Moved on, or being moved by another push that holds its lock file right now: either way, fetch and replay.
+        if result == GIT_EMODIFIED.rawValue || result == GIT_EEXISTS.rawValue || result == GIT_ELOCKED.rawValue { return false }
         try check(result, operation)
         return true
     }

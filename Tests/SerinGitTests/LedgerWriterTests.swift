@@ -123,17 +123,40 @@ struct LedgerWriterTests {
             + ["ml/iris: Progressing 21% (v2)"])
     }
 
-    @Test func commitsQueuedWhileTheRemoteWasUnreachableArePushedByTheNextWrite() async throws {
-        let repository = try DeploymentsRepository()
+    /// A writer that pushed record 1, then committed record 2 while the remote was unreachable (its push failed, so
+    /// it stays queued); the remote is back afterwards unless `keepAway`. Returns the writer and where the remote
+    /// was moved to.
+    private func writerWithAQueuedCommit(_ repository: DeploymentsRepository, keepAway: Bool = false) async throws
+        -> (LedgerWriter, away: URL) {
         let writer = try await writer(for: repository)
         _ = try await writer.write(record(1))
         let away = repository.directory.url.appendingPathComponent("away.git")
         try FileManager.default.moveItem(at: repository.bare, to: away)
         await #expect(throws: GitError.self) { _ = try await writer.write(record(2)) }
-        try FileManager.default.moveItem(at: away, to: repository.bare)
+        if !keepAway { try FileManager.default.moveItem(at: away, to: repository.bare) }
+        return (writer, away)
+    }
+
+    @Test func commitsQueuedWhileTheRemoteWasUnreachableArePushedByTheNextWrite() async throws {
+        let repository = try DeploymentsRepository()
+        let (writer, _) = try await writerWithAQueuedCommit(repository)
 
         _ = try await writer.write(record(3))
         #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/iris: Progressing 2% (v2)", "ml/iris: Progressing 3% (v2)"])
+    }
+
+    /// git holds `<ref>.lock` while it moves a branch: a push of Serin's that meets it waits and tries again.
+    @Test func aPushThatFindsTheBranchLockedByAnotherPushTriesAgain() async throws {
+        let repository = try DeploymentsRepository()
+        let writer = try await writer(for: repository)
+        _ = try await writer.write(record(1))
+        let lock = repository.bare.appendingPathComponent("refs/heads/serin/status.lock")
+        try Data().write(to: lock)
+        async let second = writer.write(record(2))
+        try await Task.sleep(for: .milliseconds(300))
+        try FileManager.default.removeItem(at: lock)
+        _ = try await second
+        #expect(try log(repository) == ["ml/iris: Progressing 1% (v2)", "ml/iris: Progressing 2% (v2)"])
     }
 
     @Test func flushingWithNothingQueuedDoesNotNeedTheRemote() async throws {
@@ -146,11 +169,7 @@ struct LedgerWriterTests {
 
     @Test func flushingPushesWhatAFailedWriteQueued() async throws {
         let repository = try DeploymentsRepository()
-        let writer = try await writer(for: repository)
-        _ = try await writer.write(record(1))
-        let away = repository.directory.url.appendingPathComponent("away.git")
-        try FileManager.default.moveItem(at: repository.bare, to: away)
-        await #expect(throws: GitError.self) { _ = try await writer.write(record(2)) }
+        let (writer, away) = try await writerWithAQueuedCommit(repository, keepAway: true)
         await #expect(throws: GitError.self) { try await writer.flush() }
         try FileManager.default.moveItem(at: away, to: repository.bare)
         try await writer.flush()
