@@ -130,7 +130,8 @@ struct PlanAndHistoryCommandTests {
         #expect(flagged.status != 0 && flagged.stderr.contains("/no/such/repository"), "\(flagged.stderr)")
     }
 
-    @Test func historyPrintsTheLedgerOldestFirst() throws {
+    /// A repository whose ledger holds three transitions of ml/iris: Progressing 10%, Progressing 50%, Succeeded.
+    func repositoryWithIrisHistory() throws -> (Repository, desired: String) {
         let repository = try Repository()
         try repository.write("iris", version: "1")
         try repository.commit("base")
@@ -170,6 +171,11 @@ struct PlanAndHistoryCommandTests {
             Serin-Version: 2
             """)
         }
+        return (repository, desired)
+    }
+
+    @Test func historyPrintsTheLedgerOldestFirst() throws {
+        let (repository, desired) = try repositoryWithIrisHistory()
         let outcome = try cli.serin(["history", "ml/iris", "--repo", repository.path, "-o", "json",
                                      "--cache-dir", repository.root.appendingPathComponent("cache").path])
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -178,6 +184,21 @@ struct PlanAndHistoryCommandTests {
         #expect(entries.map { $0["weight"] as? Int } == [10, 50, 0])
         #expect(entries.allSatisfy { $0["desiredCommit"] as? String == desired && $0["commit"] is String && $0["gates"] is [Any] })
         #expect(entries.first?["time"] as? String == "2026-11-29T00:01:00Z")
+    }
+
+    @Test func historyWithLastPrintsTheNewestTransitionsAfterANoteOfTheOthers() throws {
+        let (repository, _) = try repositoryWithIrisHistory()
+        let outcome = try cli.serin(["history", "ml/iris", "--repo", repository.path, "--last", "2",
+                                     "--cache-dir", repository.root.appendingPathComponent("cache").path])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n")
+        #expect(lines.count == 3, "\(outcome.stdout)")
+        #expect(lines.first == "… 1 earlier transition (all of them: without --last)")
+        #expect(lines.dropFirst().map { $0.contains("Progressing") && $0.contains("50%") || $0.contains("Succeeded") } == [true, true],
+                "\(outcome.stdout)")
+        let refused = try cli.serin(["history", "ml/iris", "--repo", repository.path, "-n", "0"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--last must be a whole number of at least 1, not 0"), "\(refused.stderr)")
     }
 
     @Test func historyNeedsANamespaceAndName() throws {

@@ -280,6 +280,23 @@ struct HistoryFormatTests {
         #expect(HistoryFormat.text.render([first, second]).split(separator: "\n").map { $0.contains("RollingBack") } == [true, false])
     }
 
+    @Test func theLastTransitionsArePrintedOldestFirstAfterANoteOfHowManyCameBefore() {
+        #expect(HistoryFormat.text.render(entries, last: 2) == """
+        … 1 earlier transition (all of them: without --last)
+        2026-11-29T02:20:52Z  Progressing       25%  v13  desired 1a2b3c4  successRate=0.995 latency=310ms(fail) drift=inconclusive
+        2026-11-29T02:24:52Z  AwaitingApproval  50%  v13  desired 1a2b3c4  successRate=0.997
+
+        """)
+    }
+
+    @Test func askingForMoreTransitionsThanThereAreLeavesOutNothing() {
+        #expect(HistoryFormat.text.render(entries, last: 10) == HistoryFormat.text.render(entries))
+    }
+
+    @Test func theLastTransitionsInJSONAreTheArrayAlone() {
+        #expect(HistoryFormat.json.render(entries, last: 2) == HistoryFormat.json.render(Array(entries.prefix(2))))
+    }
+
     @Test func noHistoryPrintsNothingInTextAndAnEmptyArrayInJSON() {
         #expect(HistoryFormat.text.render([]) == "")
         #expect(HistoryFormat.json.render([]) == "[]\n")

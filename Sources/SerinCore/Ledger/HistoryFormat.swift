@@ -11,15 +11,20 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
     case json
 
     /// Entries are printed oldest first, ordered by time; entries with the same time keep the order given.
-    /// No entries print as nothing in text and as `[]` in JSON.
-    public func render(_ entries: [HistoryEntry]) -> String {
+    /// No entries print as nothing in text and as `[]` in JSON. With `last`, only the newest `last` are printed (still
+    /// oldest first), and text says first how many earlier ones were left out.
+    public func render(_ entries: [HistoryEntry], last: Int? = nil) -> String {
         let ordered = entries.enumerated()
             .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
             .map(\.element)
+        let shown = last.map { Array(ordered.suffix(max(0, $0))) } ?? ordered
+        let omitted = ordered.count - shown.count
+        let note = omitted == 0 ? ""
+            : "… \(omitted) earlier transition\(omitted == 1 ? "" : "s") (all of them: without --last)\n"
         switch self {
-        case .text: return renderText(ordered, reasons: false)
-        case .wide: return renderText(ordered, reasons: true)
-        case .json: return renderJSON(ordered)
+        case .text: return note + renderText(shown, reasons: false)
+        case .wide: return note + renderText(shown, reasons: true)
+        case .json: return renderJSON(shown)
         }
     }
 
