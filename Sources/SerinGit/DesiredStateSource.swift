@@ -129,7 +129,7 @@ public actor DesiredStateSource {
     /// commit there becomes the last good state, and the next sync that reaches Git carries on from it.
     private func readLastFetched() async {
         guard let tip = try? await mirror.lastFetchedTip(of: configuration.branch) else { return }
-        logger.warning("Git is unreachable: applying the desired state this machine last fetched until it answers",
+        logger.warning("the desired branch cannot be fetched: applying the state this machine last fetched until it can",
                        metadata: ["commit": "\(tip.short)", "branch": "\(configuration.branch)"])
         do throws(GitError) {
             if case .invalid(_, let diagnostics, _) = try await read(tip) {

@@ -273,7 +273,7 @@ struct RunCommandTests {
         let away = repository.root.appendingPathComponent("repo-away")
         try FileManager.default.moveItem(atPath: repository.path, toPath: away.path)
         let second = try Self.startSerin(repository, state: state, name: "second", repo: remote, arguments: ["--interval", "1s"])
-        #expect(await second.line(containing: "Git is unreachable: applying the desired state this machine last fetched") != nil,
+        #expect(await second.line(containing: "the desired branch cannot be fetched: applying the state this machine last fetched") != nil,
                 "\(second.text)")
         #expect(await second.line(containing: "model server is ready") != nil, "\(second.text)")
         let router = try #require(await second.port(after: "router listening on http://127.0.0.1:"))
