@@ -19,6 +19,23 @@ struct ServiceUnitTests {
         return unit
     }
 
+    /// The unit's command as systemd runs it, with the built binary in place of the installed one.
+    static func command(of unit: ServiceUnit, stateDirectory: URL) -> [String] {
+        [ValidateCommandTests.executable.path] + unit.command(stateDirectory: stateDirectory.path).dropFirst()
+    }
+
+    /// What systemd puts in the command's environment: the unit's own settings, then /etc/serin/serin.env's (here,
+    /// this test's repository and free ports), then what systemd adds itself (`added`).
+    static func environment(of unit: ServiceUnit, for repository: PlanAndHistoryCommandTests.Repository,
+                            adding added: [String: String] = [:]) -> [String: String] {
+        let settings = ["SERIN_REPO": repository.path, "SERIN_ROUTER_LISTEN": "127.0.0.1:0", "SERIN_LISTEN": "127.0.0.1:0",
+                        "SERIN_INTERVAL": "1h", "SERIN_ROUTER_THREADS": "1", "HOME": repository.root.path,
+                        "PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin"]
+        return unit.environment(cacheRoot: repository.root.appendingPathComponent("cache").path)
+            .merging(settings) { _, setting in setting }
+            .merging(added) { _, new in new }
+    }
+
     static func systemdAnalyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
         try ClusterInstall.run("/usr/bin/systemd-analyze", arguments)
     }
@@ -49,17 +66,10 @@ struct ServiceUnitTests {
         #expect(unit.type == "notify")
         let state = repository.root.appendingPathComponent("state")
         let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
-        // What systemd puts in the command's environment: the unit's own settings, then /etc/serin/serin.env's
-        // (here, this test's repository and free ports), then the notification socket.
-        let settings = ["SERIN_REPO": repository.path, "SERIN_ROUTER_LISTEN": "127.0.0.1:0", "SERIN_LISTEN": "127.0.0.1:0",
-                        "SERIN_INTERVAL": "1h", "SERIN_ROUTER_THREADS": "1",
-                        "PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin"]
-        let environment = unit.environment(cacheRoot: repository.root.appendingPathComponent("cache").path)
-            .merging(settings) { _, setting in setting }
-            .merging(["NOTIFY_SOCKET": notifications.path, "HOME": repository.root.path]) { _, new in new }
-        let command = unit.command(stateDirectory: state.path)
-        #expect(command.first == "/usr/local/bin/serin")
-        let serin = try LoggedProcess(ValidateCommandTests.executable, arguments: Array(command.dropFirst()), environment: environment,
+        #expect(unit.command(stateDirectory: state.path).first == "/usr/local/bin/serin")
+        let command = Self.command(of: unit, stateDirectory: state)
+        let serin = try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
+                                      environment: Self.environment(of: unit, for: repository, adding: ["NOTIFY_SOCKET": notifications.path]),
                                       log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
 
         let ready = await notifications.next(within: .seconds(60))
@@ -93,13 +103,10 @@ struct ServiceUnitTests {
         let unit = try ServiceUnit(contentsOf: Self.unitFile)
         let filter = try SystemCallFilter(unit.values("SystemCallFilter"))
         let trace = repository.root.appendingPathComponent("trace")
-        let environment = ["SERIN_REPO": repository.path, "SERIN_ROUTER_LISTEN": "127.0.0.1:0", "SERIN_LISTEN": "127.0.0.1:0",
-                           "SERIN_INTERVAL": "1h", "HOME": repository.root.path,
-                           "PATH": "\(ValidateCommandTests.executable.deletingLastPathComponent().path):/usr/bin:/bin"]
-            .merging(unit.environment(cacheRoot: repository.root.appendingPathComponent("cache").path)) { setting, _ in setting }
-        let command = [ValidateCommandTests.executable.path] + unit.command(stateDirectory: repository.root.appendingPathComponent("state").path).dropFirst()
+        let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
         let strace = try LoggedProcess(URL(fileURLWithPath: "/usr/bin/strace"), arguments: ["-f", "-qq", "-o", trace.path, "--"] + command,
-                                       environment: environment, log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
+                                       environment: Self.environment(of: unit, for: repository),
+                                       log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
         #expect(await strace.line(containing: "v1 is the stable version") != nil, "\(strace.text)")
         let router = try #require(await strace.port(after: "router listening on http://127.0.0.1:"))
         let answer = try await HTTPTransport.send(HTTPRequest(
