@@ -95,9 +95,10 @@ struct ServiceUnitTests {
         #expect(kill(-server, 0) != 0, "the model server outlived Serin")
     }
 
-    /// The unit allows the system calls of an ordinary service, less the privileged ones. Serin, the git it runs
-    /// and a model server it starts are traced through a start, a sync, a deployment, a request and a stop: a call
-    /// outside the filter would fail under systemd (EPERM) where no test here could see it otherwise.
+    /// The unit allows the system calls of an ordinary service, less the privileged ones, and sockets of a few
+    /// kinds. Serin, the git it runs and a model server it starts are traced through a start, a sync, a deployment,
+    /// a request and a stop: a call or socket outside the unit's limits would fail under systemd (EPERM,
+    /// EAFNOSUPPORT) where no test here could see it otherwise.
     @Test func everySystemCallSerinAndItsModelServerMakeIsOneTheUnitAllows() async throws {
         let repository = try RunCommandTests.repositoryDeployingIris()
         let unit = try ServiceUnit(contentsOf: Self.unitFile)
@@ -121,9 +122,11 @@ struct ServiceUnitTests {
         strace.process.waitUntilExit()
         #expect(strace.text.contains("stopped"), "\(strace.text)")
 
-        let calls = Set(try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
-            // `1234 openat(AT_FDCWD, …) = 3`; `<... read resumed>` continues a call already named, `---`/`+++` are signals and exits.
-            let call = line.drop { $0 != " " }.dropFirst()
+        let traced = try String(contentsOf: trace, encoding: .utf8)
+        let calls = Set(traced.split(separator: "\n").compactMap { line -> String? in
+            // `12345 openat(AT_FDCWD, …) = 3`, the pid padded to five places (`1234  openat…`); `<... read resumed>`
+            // continues a call already named, `---`/`+++` are signals and exits.
+            let call = line.drop { $0 != " " }.drop { $0 == " " }
             guard let name = call.firstMatch(of: /^[a-z0-9_]+(?=\()/) else { return nil }
             return String(name.output)
         })
@@ -131,6 +134,11 @@ struct ServiceUnitTests {
         #expect(calls.contains("execve") && (calls.contains("epoll_wait") || calls.contains("epoll_pwait")), "\(calls.sorted())")
         let refused = calls.filter { !filter.allows($0) }.sorted()
         #expect(refused.isEmpty, "calls the unit's SystemCallFilter refuses: \(refused)")
+        // And every kind of socket they open is one the unit's RestrictAddressFamilies= allows.
+        let families = Set(traced.matches(of: /socket(?:pair)?\((AF_[A-Z0-9]+)/).map { String($0.output.1) })
+        let allowedFamilies = Set(unit.values("RestrictAddressFamilies").flatMap { $0.split(separator: " ").map(String.init) })
+        #expect(families.contains("AF_INET"), "\(families.sorted())")
+        #expect(families.isSubset(of: allowedFamilies), "sockets the unit's RestrictAddressFamilies refuses: \(families.subtracting(allowedFamilies).sorted())")
     }
 
     /// systemd names a socket in the abstract namespace as `@name`.
