@@ -112,10 +112,9 @@ public actor GitMirror {
     /// Whether the mirror holds a fetched tip of `branch` that it can no longer read: its objects were deleted or
     /// damaged, possibly while Serin was stopped, so a fresh process has no synced commit to check instead.
     public func cannotReadFetchedTip(of branch: String) async -> Bool {
-        let reference = Self.fetchedReference(branch)
         let tip: ObjectID?
         do throws(GitError) {
-            tip = try await withRepository { repository throws(GitError) in try repository.resolve(reference) }
+            tip = try await lastFetchedTip(of: branch)
         } catch {
             return true
         }

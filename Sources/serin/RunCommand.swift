@@ -287,7 +287,7 @@ struct RunCommand: AsyncParsableCommand {
         await runUntilSignalled(logger: logger, notifier: notifier, services: [
             ("local runtime", { await localRuntime.run() }),
             ("router", {
-                await RunCommand.untilCancelled()
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 try? await router.stop()
             }),
             ("operator loop", { await loop.run() }),
@@ -408,13 +408,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-extension RunCommand {
-    /// Returns when the task is cancelled: a service whose work is all in its shutdown.
-    static func untilCancelled() async {
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 }
 

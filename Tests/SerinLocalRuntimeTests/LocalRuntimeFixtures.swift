@@ -117,8 +117,7 @@ func infer(port: Int, model: String = "iris", timeout: Duration = .seconds(10)) 
 /// The names of the variables in the environment the first model server `state`'s processes.json records was
 /// started with.
 func serverEnvironmentNames(in state: StateDirectory) throws -> Set<String> {
-    let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
-    let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
+    let pid = try #require(serverProcessGroups(state.path).first)
     let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
     return Set(environ.split(separator: 0).compactMap { entry in
         String(decoding: entry, as: UTF8.self).split(separator: "=", maxSplits: 1).first.map(String.init)

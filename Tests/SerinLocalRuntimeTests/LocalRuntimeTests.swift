@@ -393,12 +393,11 @@ struct LocalRuntimeTests {
         let deployment = localDeployment()
         // The first Serin dies without stopping anything: its loop is never run to completion.
         try await first.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
-        let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
-        let pid = try #require(recorded["processes"]?.arrayValue?.first?["pid"]?.integerValue)
-        #expect(processGroupExists(Int32(pid)))
+        let pid = try #require(serverProcessGroups(state.path).first)
+        #expect(processGroupExists(pid))
 
         let second = runtime(state, router: RecordingRouter())
-        #expect(!processGroupExists(Int32(pid)))
+        #expect(!processGroupExists(pid))
         #expect(await second.deployedModels() == [key])
     }
 
@@ -475,8 +474,7 @@ struct LocalRuntimeStopTests {
                 try await runtime.perform([.deploy(deployment.revision, replicas: 1)], key: key, desired: deployment)
                 #expect(await eventually { await runtime.workloads(of: key)[deployment.revision.digest]?.isReady == true })
             }
-            let recorded = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: state.path + "/processes.json"))))
-            groups = (recorded["processes"]?.arrayValue ?? []).compactMap { $0["pid"]?.integerValue.map { Int32($0) } }
+            groups = serverProcessGroups(state.path)
             #expect(groups.count == 3)
             stopping = ContinuousClock.now
         }
