@@ -68,12 +68,13 @@ struct ConnectionTests {
 
     @Test("a router given threads serves on threads of its own and stops them when it stops")
     func ownThreads() async throws {
-        // Started first, so that the router's group is the only one new to the count.
+        // Started first, so that the router's group is the only one new to the count. Other tests running beside
+        // this one start routers of four threads; only this one asks for three.
         _ = MultiThreadedEventLoopGroup.singleton.next()
         let before = Self.eventLoopThreadsByGroup()
         try await RouterFixture.with(versions: ["v1"], configuration: RouterConfiguration(port: 0, threads: 3)) { fixture in
             try fixture.route(stable: "v1")
-            let started = Self.eventLoopThreadsByGroup().filter { before[$0.key] == nil }
+            let started = Self.eventLoopThreadsByGroup().filter { before[$0.key] == nil && $0.value != 4 }
             #expect(started.count == 1)
             #expect(started.values.first == 3)
             #expect(try await fixture.versionsServing(3) == ["v1", "v1", "v1"])

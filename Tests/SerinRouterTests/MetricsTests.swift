@@ -33,6 +33,33 @@ struct MetricsTests {
         }
     }
 
+    @Test("requests served by different threads are counted together, in traffic(for:) and /metrics alike")
+    func countsFromEveryThreadAddUp() async throws {
+        // Each of the router's four threads counts its own connections' requests; readers add them up.
+        try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
+            try fixture.route(stable: "v1")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await TestHTTPConnection.with(port: fixture.port) { connection in
+                            for _ in 0..<3 { _ = try await connection.request(.POST, "/v2/models/iris/infer", body: []) }
+                            _ = try await connection.request(.POST, "/v2/models/iris/status/500", body: [])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let v1 = try #require(fixture.router.traffic(for: RouterFixture.key)["v1"])
+            #expect(v1.responses == [200: 24, 500: 8])
+            #expect(v1.latency.count == 32)
+            #expect(v1.inFlight == 0)
+            let lines = Set(fixture.router.metricsText().split(separator: "\n").map(String.init))
+            #expect(lines.contains(#"serin_router_requests_total{\#(Self.labels),version="v1",code="200"} 24"#))
+            #expect(lines.contains(#"serin_router_requests_total{\#(Self.labels),version="v1",code="500"} 8"#))
+            #expect(lines.contains(#"serin_router_request_duration_seconds_count{\#(Self.labels),version="v1"} 32"#))
+        }
+    }
+
     @Test("/metrics serves the exact series names, labels and counts the Prometheus gates query")
     func prometheusText() async throws {
         try await RouterFixture.with { fixture in

@@ -104,6 +104,36 @@ struct RouteChangeTests {
         #expect(drained.metadata["version"] == "v1")
     }
 
+    @Test("drain waits for the version's requests in flight on every thread of the router")
+    func drainWaitsForRequestsOnEveryThread() async throws {
+        // Four connections on the router's four threads, one held request each: each thread counts its own.
+        try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
+            try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
+            let held = (0..<4).map { _ in
+                Task {
+                    try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold",
+                                                         headers: [("X-Serin-Version", "v1")], body: [])
+                }
+            }
+            #expect(try await eventually { fixture["v1"].stats.heldRequests == 4 })
+            #expect(fixture.router.traffic(for: RouterFixture.key)["v1"]?.inFlight == 4)
+
+            let released = Flag(false)
+            let drain = Task {
+                let result = await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .seconds(120))
+                return (result, released.value)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            released.set(true)
+            fixture["v1"].releaseHeld()
+
+            let (result, releasedBeforeReturn) = await drain.value
+            #expect(result.isComplete)
+            #expect(releasedBeforeReturn, "drain returned before the held requests were let go")
+            for request in held { #expect(try await request.value.servedBy == "v1") }
+        }
+    }
+
     @Test("drain gives up after its timeout and reports the requests still in flight")
     func drainTimesOut() async throws {
         let log = CapturedLog()
