@@ -66,29 +66,13 @@ struct RouteChangeTests {
         let log = CapturedLog()
         try await RouterFixture.with(logger: log.logger) { fixture in
             try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
-            let held = (0..<2).map { _ in
-                Task {
-                    try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold",
-                                                         headers: [("X-Serin-Version", "v1")], body: [])
-                }
-            }
-            #expect(try await eventually { fixture["v1"].stats.heldRequests == 2 })
-
+            let held = try await Self.holdRequests(2, pinnedTo: "v1", in: fixture)
             let released = Flag(false)
-            let drain = Task {
-                let result = await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .seconds(120))
-                return (result, released.value)
-            }
+            let drain = Self.drain("v1", in: fixture, reporting: released)
             // New requests go to the remaining version while the drain waits.
             #expect(try await eventually { fixture.router.routes.first?.stable == nil })
             #expect(try await fixture.versionsServing(4) == Array(repeating: "v2", count: 4))
-            try await Task.sleep(for: .milliseconds(100))
-            released.set(true)
-            fixture["v1"].releaseHeld()
-
-            let (result, releasedBeforeReturn) = await drain.value
-            #expect(result.isComplete)
-            #expect(releasedBeforeReturn, "drain returned before the held requests were let go")
+            try await Self.expectDrainToWaitForRelease(of: "v1", in: fixture, drain: drain, released: released)
             for request in held {
                 let response = try await request.value
                 #expect(response.servedBy == "v1")
@@ -109,27 +93,11 @@ struct RouteChangeTests {
         // Four connections on the router's four threads, one held request each: each thread counts its own.
         try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
             try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
-            let held = (0..<4).map { _ in
-                Task {
-                    try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold",
-                                                         headers: [("X-Serin-Version", "v1")], body: [])
-                }
-            }
-            #expect(try await eventually { fixture["v1"].stats.heldRequests == 4 })
+            let held = try await Self.holdRequests(4, pinnedTo: "v1", in: fixture)
             #expect(fixture.router.traffic(for: RouterFixture.key)["v1"]?.inFlight == 4)
-
             let released = Flag(false)
-            let drain = Task {
-                let result = await fixture.router.drain(RouterFixture.key, versions: ["v1"], timeout: .seconds(120))
-                return (result, released.value)
-            }
-            try await Task.sleep(for: .milliseconds(100))
-            released.set(true)
-            fixture["v1"].releaseHeld()
-
-            let (result, releasedBeforeReturn) = await drain.value
-            #expect(result.isComplete)
-            #expect(releasedBeforeReturn, "drain returned before the held requests were let go")
+            let drain = Self.drain("v1", in: fixture, reporting: released)
+            try await Self.expectDrainToWaitForRelease(of: "v1", in: fixture, drain: drain, released: released)
             for request in held { #expect(try await request.value.servedBy == "v1") }
         }
     }
@@ -172,6 +140,44 @@ struct RouteChangeTests {
             try fixture.router.setRoute(ModelRoute(key: wine, modelName: "wine", stable: fixture["v1"].upstream))
             #expect(try await TestHTTPConnection.get(port: fixture.port, "/v2/models/wine").servedBy == "v1")
             #expect(fixture.router.routes.map(\.key) == [wine])
+        }
+    }
+
+    /// Sends `count` requests pinned to `version`, each on a connection of its own, which its upstream holds until
+    /// let go; returns once the upstream holds them all.
+    private static func holdRequests(_ count: Int, pinnedTo version: String, in fixture: RouterFixture) async throws
+        -> [Task<TestResponse, any Error>]
+    {
+        let held = (0..<count).map { _ in
+            Task {
+                try await TestHTTPConnection.request(port: fixture.port, .POST, "/v2/models/iris/hold",
+                                                     headers: [("X-Serin-Version", version)], body: [])
+            }
+        }
+        #expect(try await eventually { fixture[version].stats.heldRequests == count })
+        return held
+    }
+
+    /// Lets `version`'s held requests go once the drain has waited a moment, and expects the drain to return complete
+    /// only after that.
+    private static func expectDrainToWaitForRelease(of version: String, in fixture: RouterFixture,
+                                                    drain: Task<(DrainResult, Bool), Never>, released: Flag) async throws
+    {
+        try await Task.sleep(for: .milliseconds(100))
+        released.set(true)
+        fixture[version].releaseHeld()
+        let (result, releasedBeforeReturn) = await drain.value
+        #expect(result.isComplete)
+        #expect(releasedBeforeReturn, "drain returned before the held requests were let go")
+    }
+
+    /// Drains `version` from the route; the task gives the result and whether `released` was set when it returned.
+    private static func drain(_ version: String, in fixture: RouterFixture, reporting released: Flag)
+        -> Task<(DrainResult, Bool), Never>
+    {
+        Task {
+            let result = await fixture.router.drain(RouterFixture.key, versions: [version], timeout: .seconds(120))
+            return (result, released.value)
         }
     }
 }
