@@ -825,9 +825,10 @@ if concurrent["router"] != nil, concurrent["nginx"] != nil {
         : interval.upper < 1 ? "NOT MET, below nginx's beyond the noise" : nil
     let judged = beyondNoise ?? (ratio >= 1 ? "met" : "NOT MET") + " by the median"
         + (judgeable ? ", within the noise" : "; too few rounds to judge the noise")
-    print("router throughput is \(String(format: "%.2f", ratio))x nginx's, the median of \(ratios.count) rounds "
+    // Three decimals: a median just below 1 would otherwise print as 1.00x beside a verdict of NOT MET.
+    print("router throughput is \(String(format: "%.3f", ratio))x nginx's, the median of \(ratios.count) rounds "
         + "(\(String(format: "%.2f", ratios.first ?? .nan))x to \(String(format: "%.2f", ratios.last ?? .nan))x; the median "
-        + "lies in \(String(format: "%.2f", interval.lower))x-\(String(format: "%.2f", interval.upper))x with "
+        + "lies in \(String(format: "%.3f", interval.lower))x-\(String(format: "%.3f", interval.upper))x with "
         + "\(String(format: "%.0f", interval.confidence * 100))% confidence; target: at least 1x): \(judged)")
 }
 // What NIO itself costs: a byte pipe that parses, routes and counts nothing. Its gap to nginx is NIO's; the
