@@ -35,7 +35,8 @@ struct MetricsTests {
 
     @Test("requests served by different threads are counted together, in traffic(for:) and /metrics alike")
     func countsFromEveryThreadAddUp() async throws {
-        // Each of the router's four threads counts its own connections' requests; readers add them up.
+        // Eight connections spread over the router's four threads: every thread's requests count, whatever state a
+        // thread keeps of its own.
         try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
             try fixture.route(stable: "v1")
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -90,7 +90,8 @@ struct RouteChangeTests {
 
     @Test("drain waits for the version's requests in flight on every thread of the router")
     func drainWaitsForRequestsOnEveryThread() async throws {
-        // Four connections on the router's four threads, one held request each: each thread counts its own.
+        // Four connections on the router's four threads, one held request each: the drain waits for all of them,
+        // whichever thread routed each.
         try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
             try fixture.route(stable: "v1", canary: "v2", canaryWeight: 50)
             let held = try await Self.holdRequests(4, pinnedTo: "v1", in: fixture)

@@ -20,8 +20,8 @@ struct RoutingTests {
 
     @Test("proportions stay exact when requests arrive concurrently on many connections, each thread routing some")
     func concurrentProportions() async throws {
-        // Four threads of the router's own: the eight connections are spread over them, and each thread routes by
-        // a table of its own.
+        // Four threads of the router's own, the eight connections spread over them: the weights hold over all the
+        // model's requests, not per thread, whatever state a thread keeps of its own.
         try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
             try fixture.route(stable: "v1", canary: "v2", canaryWeight: 25)
             let versions = try await withThrowingTaskGroup(of: [String].self) { group in
