@@ -100,13 +100,25 @@ public actor GitMirror {
     /// holds commits written here on top of the branch as last fetched (queued by a push that failed), else the
     /// branch as last fetched; nil when it has neither.
     public func newestLocalTip(of branch: String) async throws(GitError) -> ObjectID? {
-        let fetched = Self.fetchedReference(branch)
-        return try await withRepository { repository throws(GitError) in
-            let local = try repository.resolve("refs/heads/\(branch)")
-            guard let remote = try repository.resolve(fetched) else { return local }
-            guard let local, local != remote, try repository.isDescendant(local, of: remote) else { return remote }
-            return local
+        try await withRepository { repository throws(GitError) in
+            let fetched = try repository.resolve(Self.fetchedReference(branch))
+            guard let queued = try Self.queuedTip(of: branch, in: repository) else { return fetched }
+            guard let fetched else { return queued }
+            return try repository.isDescendant(queued, of: fetched) ? queued : fetched
         }
+    }
+
+    /// The tip of the local branch `branch` when it holds commits the branch as last fetched (or pushed) lacks:
+    /// commits written here whose push has not gone through. Nil when there is no local branch or nothing is queued.
+    public func queuedTip(of branch: String) async throws(GitError) -> ObjectID? {
+        try await withRepository { repository throws(GitError) in try Self.queuedTip(of: branch, in: repository) }
+    }
+
+    private static func queuedTip(of branch: String, in repository: Repository) throws(GitError) -> ObjectID? {
+        guard let local = try repository.resolve("refs/heads/\(branch)") else { return nil }
+        guard let fetched = try repository.resolve(fetchedReference(branch)) else { return local }
+        if local == fetched { return nil }
+        return try repository.isDescendant(fetched, of: local) ? nil : local
     }
 
     /// Whether the mirror holds a fetched tip of `branch` that it can no longer read: its objects were deleted or

@@ -71,21 +71,9 @@ public actor LedgerWriter {
     public func flush() async throws(GitError) {
         await lock.acquire()
         defer { lock.release() }
-        guard try await hasQueuedCommits() else { return }
+        guard try await mirror.queuedTip(of: configuration.branch) != nil else { return }
         self.remoteTip = nil
         _ = try await push(remoteTip: try await currentRemoteTip())
-    }
-
-    /// Whether the local branch holds commits the branch as last fetched or pushed lacks.
-    private func hasQueuedCommits() async throws(GitError) -> Bool {
-        let local = localReference
-        let fetched = GitMirror.fetchedReference(configuration.branch)
-        return try await mirror.withRepository { repository throws(GitError) -> Bool in
-            guard let localTip = try repository.resolve(local) else { return false }
-            guard let remoteTip = try repository.resolve(fetched) else { return true }
-            if localTip == remoteTip { return false }
-            return try !repository.isDescendant(remoteTip, of: localTip)
-        }
     }
 
     private func currentRemoteTip() async throws(GitError) -> ObjectID? {
