@@ -820,11 +820,20 @@ if concurrent["router"] != nil, concurrent["nginx"] != nil {
     let interval = medianInterval(ratios)
     // An interval that holds the median with little confidence (too few rounds: one round's is 0%) tells nothing.
     let judgeable = interval.confidence >= 0.9
-    let beyondNoise = !judgeable ? nil
+    // "At least nginx's throughput" asks that the router cost no throughput against nginx, so it is judged as a
+    // non-inferiority claim: met when the interval holds 1 or lies above it, and lies above 1 - shortfallMargin, so
+    // that no shortfall of that size is left open; an interval wholly below 1 is a shortfall however small. Two
+    // proxies of equal throughput give an interval around 1 however many rounds run, so asking for all of it above
+    // 1 would ask for a margin over nginx, which the target does not name. The margin is the narrowest a long run resolves here:
+    // 41 rounds on this shared 2-core machine give an interval about 2% either side of the median.
+    let shortfallMargin = 0.03
+    let judged = !judgeable ? "not judged: too few rounds for an interval (set SERIN_BENCH_ROUNDS to 9 or more)"
         : interval.lower >= 1 ? "met, above nginx's beyond the noise"
-        : interval.upper < 1 ? "NOT MET, below nginx's beyond the noise" : nil
-    let judged = beyondNoise ?? (ratio >= 1 ? "met" : "NOT MET") + " by the median"
-        + (judgeable ? ", within the noise" : "; too few rounds to judge the noise")
+        : interval.upper < 1 ? "NOT MET, below nginx's beyond the noise"
+        : interval.lower >= 1 - shortfallMargin
+            ? "met, nginx's within the noise (any shortfall is under \(Int(shortfallMargin * 100))%)"
+        : "not judged: the interval is too wide to rule out a shortfall of \(Int(shortfallMargin * 100))% or more "
+            + "(run more rounds with SERIN_BENCH_ROUNDS)"
     // Three decimals: a median just below 1 would otherwise print as 1.00x beside a verdict of NOT MET.
     print("router throughput is \(String(format: "%.3f", ratio))x nginx's, the median of \(ratios.count) rounds "
         + "(\(String(format: "%.2f", ratios.first ?? .nan))x to \(String(format: "%.2f", ratios.last ?? .nan))x; the median "
