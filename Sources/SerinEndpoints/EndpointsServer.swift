@@ -31,11 +31,13 @@ public final class EndpointsServer: Sendable {
     private let core: EndpointsCore
     private let serverChannel: any Channel
     private let connections: OpenConnections
+    private let group: any EventLoopGroup
     private let stopped = Atomic<Bool>(false)
 
     private init(port: Int, host: String, core: EndpointsCore, serverChannel: any Channel, connections: OpenConnections,
-                 disabledEndpoints: [WebhookEndpoint])
+                 group: any EventLoopGroup, disabledEndpoints: [WebhookEndpoint])
     {
+        self.group = group
         self.port = port
         self.host = host
         self.metrics = core.metrics
@@ -113,7 +115,13 @@ public final class EndpointsServer: Sendable {
                 """, metadata: ["off": "\(paths)"])
         }
         return EndpointsServer(port: port, host: configuration.host, core: core, serverChannel: serverChannel,
-                               connections: connections, disabledEndpoints: disabled)
+                               connections: connections, group: eventLoopGroup, disabledEndpoints: disabled)
+    }
+
+    /// How many of the threads serving the endpoints did not take a task within `limit` (0: all of them serve). The
+    /// service manager's watchdog asks this, as a kubelet's liveness probe asks `/healthz`.
+    public func unresponsiveThreads(within limit: Duration) async -> Int {
+        await group.unresponsiveThreads(within: limit)
     }
 
     /// Stops listening, lets requests in flight finish for up to the configured grace period (idle keep-alive

@@ -198,6 +198,12 @@ public final class ModelRouter: Sendable {
         PrometheusText.render(core.recorder.allTraffic())
     }
 
+    /// How many of the router's threads did not take a task within `limit` (0: all of them serve). A thread held
+    /// that long leaves its connections waiting; the service manager's watchdog asks this.
+    public func unresponsiveThreads(within limit: Duration) async -> Int {
+        await core.group.unresponsiveThreads(within: limit)
+    }
+
     // MARK: Stopping
 
     /// Stops listening, lets requests in flight finish for up to the configured grace period (idle keep-alive

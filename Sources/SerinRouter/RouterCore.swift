@@ -7,6 +7,8 @@ import Synchronization
 final class RouterCore: Sendable {
     let configuration: RouterConfiguration
     let logger: Logger
+    /// The threads connections are served on.
+    let group: any EventLoopGroup
     let recorder = TrafficRecorder()
     private let table = Mutex(RoutingTable.empty)
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool>]
@@ -15,6 +17,7 @@ final class RouterCore: Sendable {
     init(configuration: RouterConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.group = group
         var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool>] = [:]
         var sweeps: [ObjectIdentifier: NIOLoopBoundBox<ConnectionSweep>] = [:]
         for loop in group.makeIterator() {

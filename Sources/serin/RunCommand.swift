@@ -239,11 +239,11 @@ struct RunCommand: AsyncParsableCommand {
 
     /// What model servers do not inherit from Serin's environment: Serin's settings and secrets (every `SERIN_`
     /// variable, the webhook secret among them), the variable `--password-env` names, which holds the Git token, and
-    /// the service manager's notification socket, which is Serin's to report on.
+    /// the service manager's notification socket and watchdog settings, which are Serin's to report on.
     private var withheldEnvironment: Set<String> {
         var names = Set(RunCommand.environment.keys.filter { $0.hasPrefix("SERIN_") })
         if let passwordEnv = remote.passwordEnv { names.insert(passwordEnv) }
-        names.insert(ServiceManagerNotifier.socketVariable)
+        names.formUnion([ServiceManagerNotifier.socketVariable, ServiceWatchdog.timeoutVariable, ServiceWatchdog.processVariable])
         return names
     }
 
@@ -284,7 +284,11 @@ struct RunCommand: AsyncParsableCommand {
         notifier?.ready(status: "Router at \(routerURL); reading the desired state from \(watching)")
         // Shut down in reverse: the loop stops taking work first; then the router stops taking requests and lets
         // those in flight finish; only then does the runtime stop the model servers, so a stop costs no request a 502.
-        await runUntilSignalled(logger: logger, notifier: notifier, services: [
+        let watchdogProbes = [
+            ServiceWatchdog.Probe(name: "router") { await router.unresponsiveThreads(within: $0) },
+            ServiceWatchdog.Probe(name: "endpoints") { await endpoints.unresponsiveThreads(within: $0) },
+        ]
+        await runUntilSignalled(logger: logger, notifier: notifier, watchdogProbes: watchdogProbes, services: [
             ("local runtime", { await localRuntime.run() }),
             ("router", {
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -339,7 +343,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("Serin \(SerinVersion.current) is watching \(watching) (branch \(branch), \(path)/), recording rollouts on \(ledgerBranch)")
         logger.info("Kubernetes API: \(configuration)\(namespace.map { ", namespace \($0)" } ?? ", every namespace")")
         // Informers run on standbys too, so a new leader starts with warm caches; the loop stops first on shutdown.
-        await runUntilSignalled(logger: logger, notifier: notifier, services: [
+        let watchdogProbes = [ServiceWatchdog.Probe(name: "endpoints") { await endpoints.unresponsiveThreads(within: $0) }]
+        await runUntilSignalled(logger: logger, notifier: notifier, watchdogProbes: watchdogProbes, services: [
             ("kubernetes runtime", { await kubeRuntime.run() }),
             ("operator loop", {
                 if let elector {
@@ -387,11 +392,19 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Runs `services` in a ServiceLifecycle group until SIGINT or SIGTERM, then shuts them down gracefully in reverse
     /// order: each returns once its work is finished or safely abandoned. The service manager, if any, is told of the
-    /// shutdown first.
-    private func runUntilSignalled(logger: Logger, notifier: ServiceManagerNotifier?,
+    /// shutdown first. When it keeps a watchdog on Serin, Serin tells it that it is alive for as long as every
+    /// `watchdogProbes` answers, until the last service has stopped.
+    private func runUntilSignalled(logger: Logger, notifier: ServiceManagerNotifier?, watchdogProbes: [ServiceWatchdog.Probe],
                                    services: [(name: String, run: @Sendable () async -> Void)]) async {
         let announceStopping: @Sendable () -> Void = {
             notifier?.stopping(status: "Stopping: finishing the requests and rollout steps in progress")
+        }
+        var services = services
+        if let notifier, let watchdog = ServiceWatchdog(environment: RunCommand.environment, processID: getpid()) {
+            let watchdogLogger = Logger(label: "serin.watchdog")
+            services.insert(("service watchdog", {
+                await watchdog.run(probes: watchdogProbes, ping: { notifier.watchdog() }, logger: watchdogLogger)
+            }), at: 0)
         }
         var configurations: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for (index, service) in services.enumerated() {

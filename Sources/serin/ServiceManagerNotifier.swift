@@ -8,7 +8,7 @@ import Logging
 ///
 /// The protocol is one datagram per message to the Unix socket named by `NOTIFY_SOCKET` (a path, or `@name` for
 /// the abstract namespace), holding newline-separated `KEY=value` assignments: `READY=1`, `STOPPING=1`,
-/// `STATUS=…`. Without `NOTIFY_SOCKET` there is no service manager listening and the notifier does nothing.
+/// `STATUS=…`, `WATCHDOG=1`. Without `NOTIFY_SOCKET` there is no service manager listening and the notifier does nothing.
 /// A message that cannot be sent is logged and dropped: a service manager's bookkeeping must not stop Serin.
 struct ServiceManagerNotifier: Sendable {
     /// The environment variable naming the socket. Model servers must not inherit it: with `NotifyAccess=all`
@@ -38,6 +38,11 @@ struct ServiceManagerNotifier: Sendable {
     /// Serin began to shut down: it finishes requests in flight and stops its model servers.
     func stopping(status: String) {
         send("STOPPING=1\nSTATUS=\(Self.singleLine(status))")
+    }
+
+    /// Serin is alive: its servers answer (`ServiceWatchdog` decides when to say so).
+    func watchdog() {
+        send("WATCHDOG=1")
     }
 
     /// A status is one line of the protocol: line breaks in it would start assignments of their own.

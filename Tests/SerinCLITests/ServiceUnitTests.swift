@@ -95,6 +95,39 @@ struct ServiceUnitTests {
         #expect(kill(-server, 0) != 0, "the model server outlived Serin")
     }
 
+    /// Under `WatchdogSec=`, systemd gives Serin `WATCHDOG_USEC` and `WATCHDOG_PID`, and restarts it when no
+    /// `WATCHDOG=1` arrives within that time; Serin sends it twice within it while its router and endpoints answer.
+    @Test func underTheUnitsWatchdogSerinKeepsTellingTheServiceManagerItIsAlive() async throws {
+        let repository = try RunCommandTests.repositoryDeployingIris()
+        let unit = try ServiceUnit(contentsOf: Self.unitFile)
+        #expect(unit.values("WatchdogSec") == ["30s"])
+        #expect(unit.values("Restart") == ["on-failure"], "a watchdog timeout is a failure: Serin is started again")
+        let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
+        let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
+        // A shorter timeout than the unit's, so that the test sees several beats: 0.4 s, a beat every 0.2 s.
+        let serin = try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
+                                      environment: Self.environment(of: unit, for: repository, adding: [
+                                          "NOTIFY_SOCKET": notifications.path, "WATCHDOG_USEC": "400000"]),
+                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
+        // Without WATCHDOG_PID, which systemd sets to the pid it started and the test cannot know beforehand: Serin
+        // takes the watchdog as its own then.
+        #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
+
+        var received: [String] = []
+        while received.filter({ $0 == "WATCHDOG=1" }).count < 3, let next = await notifications.next(within: .seconds(10)) {
+            received.append(next)
+        }
+        #expect(received.filter { $0 == "WATCHDOG=1" }.count == 3, "\(received) \(serin.text)")
+        let server = try #require(try RunCommandTests.recordedServers(repository.root.appendingPathComponent("state")).first)
+        let inherited = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "/proc/\(server)/environ")), as: UTF8.self)
+        #expect(!inherited.contains("WATCHDOG_"), "a model server could keep the watchdog quiet or think it is watched")
+
+        serin.process.terminate()
+        serin.process.waitUntilExit()
+        #expect(serin.process.terminationStatus == 0)
+        #expect(!serin.text.contains("not answering"), "\(serin.text)")
+    }
+
     /// The unit allows the system calls of an ordinary service, less the privileged ones, and sockets of a few
     /// kinds. Serin, the git it runs and a model server it starts are traced through a start, a sync, a deployment,
     /// a request and a stop: a call or socket outside the unit's limits would fail under systemd (EPERM,
@@ -105,8 +138,11 @@ struct ServiceUnitTests {
         let filter = try SystemCallFilter(unit.values("SystemCallFilter"))
         let trace = repository.root.appendingPathComponent("trace")
         let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
+        // With the service manager's socket and watchdog, as systemd runs it: telling systemd how it is doing is traced too.
+        let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
         let strace = try LoggedProcess(URL(fileURLWithPath: "/usr/bin/strace"), arguments: ["-f", "-qq", "-o", trace.path, "--"] + command,
-                                       environment: Self.environment(of: unit, for: repository),
+                                       environment: Self.environment(of: unit, for: repository, adding: [
+                                           "NOTIFY_SOCKET": notifications.path, "WATCHDOG_USEC": "400000"]),
                                        log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
         #expect(await strace.line(containing: "v1 is the stable version") != nil, "\(strace.text)")
         let router = try #require(await strace.port(after: "router listening on http://127.0.0.1:"))
@@ -132,6 +168,7 @@ struct ServiceUnitTests {
         })
         #expect(calls.count > 40, "\(calls.sorted())")
         #expect(calls.contains("execve") && (calls.contains("epoll_wait") || calls.contains("epoll_pwait")), "\(calls.sorted())")
+        #expect(traced.contains("WATCHDOG=1"), "the watchdog's messages are not in the trace")
         let refused = calls.filter { !filter.allows($0) }.sorted()
         #expect(refused.isEmpty, "calls the unit's SystemCallFilter refuses: \(refused)")
         // And every kind of socket they open is one the unit's RestrictAddressFamilies= allows.
