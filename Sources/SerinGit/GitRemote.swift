@@ -5,28 +5,37 @@ public struct GitRemote: Sendable, Hashable {
     public var credentials: GitCredentials
     public var knownHosts: KnownHosts
     public var hostKeyPolicy: HostKeyVerifier.Policy
+    /// How long a connection to the remote may go without a byte either way before the fetch or push fails: a
+    /// server that accepts and then says nothing would otherwise hold Serin's Git work forever. Applies to connecting
+    /// too; on SSH, after the connection is made, only a peer or network that has gone is detected (see shim.h).
+    public var timeout: Duration
+
+    /// 60 seconds by default, as Flux's GitRepository: well past any healthy server's pause.
+    public static let defaultTimeout: Duration = .seconds(60)
 
     public init(url: String, credentials: GitCredentials = .none, knownHosts: KnownHosts = KnownHosts(entries: []),
-                hostKeyPolicy: HostKeyVerifier.Policy = .strict) {
+                hostKeyPolicy: HostKeyVerifier.Policy = .strict, timeout: Duration = defaultTimeout) {
         self.url = url
         self.credentials = credentials
         self.knownHosts = knownHosts
         self.hostKeyPolicy = hostKeyPolicy
+        self.timeout = timeout
     }
 
     /// The URL without credentials, for logs and messages.
     public var displayURL: String { RemoteURL.redacting(url) }
 
     func transportContext() -> TransportContext {
-        let port = RemoteURL.sshHost(of: url)?.port ?? 22
+        let sshHost = RemoteURL.sshHost(of: url)
         return TransportContext(credentials: credentials,
-                                hostKeys: HostKeyVerifier(knownHosts: knownHosts, policy: hostKeyPolicy, port: port))
+                                hostKeys: HostKeyVerifier(knownHosts: knownHosts, policy: hostKeyPolicy, port: sshHost?.port ?? 22),
+                                timeout: timeout, overSSH: sshHost != nil)
     }
 }
 
 extension GitRemote {
     public static func == (lhs: GitRemote, rhs: GitRemote) -> Bool {
         lhs.url == rhs.url && lhs.credentials == rhs.credentials && lhs.hostKeyPolicy == rhs.hostKeyPolicy
-            && lhs.knownHosts == rhs.knownHosts
+            && lhs.knownHosts == rhs.knownHosts && lhs.timeout == rhs.timeout
     }
 }

@@ -18,6 +18,9 @@ public final class GitLibrary: Sendable {
 
     private init() {
         git_libgit2_init()
+        // Every TCP connection libgit2 opens then gives up on a silent server (`GitRemote.timeout`); libgit2 1.5 has
+        // no network timeouts of its own. Registering only fails for want of memory, and libgit2's stream stays.
+        serin_git_register_socket_stream()
         var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
         git_libgit2_version(&major, &minor, &patch)
         version = "\(major).\(minor).\(patch)"
@@ -91,33 +94,66 @@ extension GitError {
         case GIT_ECERTIFICATE.rawValue: .certificate
         case GIT_ENONFASTFORWARD.rawValue: .nonFastForward
         case GIT_EUSER.rawValue: context?.cancelled == true ? .cancelled : .other
-        default: context?.failureKind ?? .other
+        // The socket stream stops waiting when the transfer is cancelled, and libgit2 reports a network error.
+        default: context?.failureKind ?? (context?.cancelled == true ? .cancelled : .other)
         }
         return GitError(kind: context?.failureKind ?? kind, operation: operation, message: message, code: code)
     }
 }
 
-/// The state callbacks share during one network operation: credentials, host-key checking, cancellation, and
-/// what went wrong. Passed to libgit2 as the callbacks' payload, unretained, and kept alive by the caller for the
-/// whole transfer.
+/// The state callbacks share during one network operation: credentials, host-key checking, cancellation, the
+/// connections' timeout, and what went wrong. Passed to libgit2 as the callbacks' payload, unretained, and kept
+/// alive by the caller for the whole transfer.
 final class TransportContext: @unchecked Sendable {
     let credentials: GitCredentials
     let hostKeys: HostKeyVerifier
+    /// How long a connection may go without a byte either way before the operation fails (0: no limit).
+    let timeoutMilliseconds: Int32
+    /// The remote is reached over SSH, whose reads and writes bypass the socket stream's own timeout.
+    let overSSH: Bool
     private let lock = NSLock()
     private var _cancelled = false
+    /// Cancellation as the socket stream reads it, from the thread blocked in libgit2: a cancelled transfer stops
+    /// waiting on its socket at once, not only at its next progress report.
+    private let cancelFlag: UnsafeMutablePointer<Int32>
     var credentialAttempts = 0
     var failure: String?
     var failureKind: GitError.Kind?
     var rejectedReferences: [(reference: String, status: String)] = []
 
-    init(credentials: GitCredentials, hostKeys: HostKeyVerifier) {
+    init(credentials: GitCredentials, hostKeys: HostKeyVerifier, timeout: Duration, overSSH: Bool) {
         self.credentials = credentials
         self.hostKeys = hostKeys
+        self.overSSH = overSSH
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        timeoutMilliseconds = Int32(clamping: max(0, milliseconds))
+        cancelFlag = .allocate(capacity: 1)
+        cancelFlag.initialize(to: 0)
     }
+
+    deinit { cancelFlag.deallocate() }
 
     var cancelled: Bool {
         get { lock.withLock { _cancelled } }
-        set { lock.withLock { _cancelled = newValue } }
+        set {
+            lock.withLock { _cancelled = newValue }
+            if newValue { serin_git_flag_set(cancelFlag) }
+        }
+    }
+
+    /// Runs `body`, a network call, with this context's timeout and cancellation applied to every connection
+    /// libgit2 opens meanwhile on this thread.
+    func limitingConnections<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+        serin_git_begin_operation(timeoutMilliseconds, cancelFlag, overSSH ? 1 : 0)
+        defer { serin_git_end_operation() }
+        do {
+            return try body()
+        } catch {
+            // A connection that timed out or was cancelled says so, where TLS would report a generic error.
+            let failure = String(cString: serin_git_operation_failure())
+            guard !failure.isEmpty, failure != error.message else { throw error }
+            throw GitError(kind: error.kind, operation: error.operation, message: failure, code: error.code)
+        }
     }
 
     fileprivate func fail(_ kind: GitError.Kind, _ message: String) -> Int32 {
@@ -312,8 +348,10 @@ final class Repository {
             try withStringArray(refspecs) { (array: inout git_strarray) throws(GitError) in
                 try withExtendedLifetime(context) { () throws(GitError) in
                     let sources = refspecs.map { $0.split(separator: ":").first.map { String($0.drop { $0 == "+" }) } ?? $0 }
-                    try check(git_remote_fetch(remote, &array, &options, "serin: fetch"),
-                              "fetch \(sources.joined(separator: " ")) from \(RemoteURL.redacting(url))", context: context)
+                    _ = try context.limitingConnections { () throws(GitError) in
+                        try check(git_remote_fetch(remote, &array, &options, "serin: fetch"),
+                                  "fetch \(sources.joined(separator: " ")) from \(RemoteURL.redacting(url))", context: context)
+                    }
                 }
             }
             return try advertisedReferences(remote, url: url)
@@ -340,8 +378,10 @@ final class Repository {
             install(&options.callbacks, context)
             _ = try withStringArray(refspecs) { (array: inout git_strarray) throws(GitError) in
                 try withExtendedLifetime(context) { () throws(GitError) in
-                    try check(git_remote_push(remote, &array, &options),
-                              "push \(refspecs.joined(separator: " ")) to \(RemoteURL.redacting(url))", context: context)
+                    _ = try context.limitingConnections { () throws(GitError) in
+                        try check(git_remote_push(remote, &array, &options),
+                                  "push \(refspecs.joined(separator: " ")) to \(RemoteURL.redacting(url))", context: context)
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SerinCore
 import SerinGit
 
 /// How a command reaches the Git repository: its address and credentials. Secrets come from files or environment
@@ -43,6 +44,9 @@ struct RemoteOptions: ParsableArguments {
     @Option(name: .customLong("ca-file"), help: "PEM file of certificate authorities to trust for HTTPS remotes, besides the system's (env SERIN_CA_FILE).")
     private var caFileArgument: String?
 
+    @Option(name: .customLong("git-timeout"), help: "Give up on a Git server that sends nothing for this long, such as 60s or 5m (env SERIN_GIT_TIMEOUT; default: 60s).")
+    private var gitTimeoutArgument: String?
+
     @Option(name: .customLong("cache-dir"), help: "Directory for Serin's bare mirrors (env SERIN_CACHE_DIR; default: $XDG_CACHE_HOME/serin or ~/.cache/serin).")
     private var cacheDirArgument: String?
 
@@ -56,6 +60,7 @@ struct RemoteOptions: ParsableArguments {
     var knownHosts: String? { knownHostsArgument ?? Self.environment["SERIN_KNOWN_HOSTS"] }
     var caFile: String? { caFileArgument ?? Self.environment["SERIN_CA_FILE"] }
     var cacheDir: String? { cacheDirArgument ?? Self.environment["SERIN_CACHE_DIR"] }
+    var gitTimeout: String? { gitTimeoutArgument ?? Self.environment["SERIN_GIT_TIMEOUT"] }
 
     func validate() throws {
         try EnvironmentFlags.validate(["SERIN_ACCEPT_UNKNOWN_HOST_KEYS", "SERIN_INSECURE_SKIP_HOST_KEY_CHECK"],
@@ -65,6 +70,9 @@ struct RemoteOptions: ParsableArguments {
         }
         if (passwordFile != nil || passwordEnv != nil) && sshKey != nil {
             throw ValidationError("give either HTTP credentials or --ssh-key, not both")
+        }
+        if let gitTimeout, (SpecDuration(parsing: gitTimeout)?.duration ?? .zero) <= .zero {
+            throw ValidationError("--git-timeout must be a duration such as 60s or 5m, not \(gitTimeout)")
         }
     }
 
@@ -102,7 +110,8 @@ struct RemoteOptions: ParsableArguments {
                 throw ValidationError(error.description)
             }
         }
-        return GitRemote(url: url, credentials: credentials, knownHosts: hosts, hostKeyPolicy: policy)
+        return GitRemote(url: url, credentials: credentials, knownHosts: hosts, hostKeyPolicy: policy,
+                         timeout: gitTimeout.flatMap { SpecDuration(parsing: $0)?.duration } ?? GitRemote.defaultTimeout)
     }
 
     var cacheDirectory: String {

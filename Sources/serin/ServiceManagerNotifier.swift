@@ -9,7 +9,8 @@ import Logging
 /// The protocol is one datagram per message to the Unix socket named by `NOTIFY_SOCKET` (a path, or `@name` for
 /// the abstract namespace), holding newline-separated `KEY=value` assignments: `READY=1`, `STOPPING=1`,
 /// `STATUS=…`, `WATCHDOG=1`. Without `NOTIFY_SOCKET` there is no service manager listening and the notifier does nothing.
-/// A message that cannot be sent is logged and dropped: a service manager's bookkeeping must not stop Serin.
+/// A message that cannot be sent at once (the socket's queue is full) is logged and dropped: a service manager's
+/// bookkeeping must not stop Serin.
 struct ServiceManagerNotifier: Sendable {
     /// The environment variable naming the socket. Model servers must not inherit it: with `NotifyAccess=all`
     /// a server could report the unit ready or stopping.
@@ -80,7 +81,10 @@ struct ServiceManagerNotifier: Sendable {
         let sent = withUnsafePointer(to: &socketAddress) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                 bytes.withUnsafeBytes { buffer in
-                    sendto(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), address, socklen_t(length))
+                    // Never waits: a service manager that does not read its socket would otherwise hold the thread
+                    // sending, one of Swift's few, and with the watchdog beating, all of them in turn.
+                    sendto(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), address,
+                           socklen_t(length))
                 }
             }
         }

@@ -128,6 +128,33 @@ struct ServiceUnitTests {
         #expect(!serin.text.contains("not answering"), "\(serin.text)")
     }
 
+    /// systemd reads its socket as messages come; one that stops reading fills the socket's small queue (ten
+    /// datagrams by default). Serin drops what does not fit and carries on: it still serves and still stops.
+    @Test func aServiceManagerThatStopsReadingDoesNotHoldSerin() async throws {
+        let repository = try RunCommandTests.repositoryDeployingIris()
+        let unit = try ServiceUnit(contentsOf: Self.unitFile)
+        // Never read: with a beat every 50 ms, the queue is full within a second.
+        let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
+        let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
+        let serin = try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
+                                      environment: Self.environment(of: unit, for: repository, adding: [
+                                          "NOTIFY_SOCKET": notifications.path, "WATCHDOG_USEC": "100000"]),
+                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
+        #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
+        #expect(await serin.line(containing: "could not notify the service manager") != nil, "\(serin.text)")
+        let router = try #require(await serin.port(after: "router listening on http://127.0.0.1:"))
+        let answer = try await HTTPTransport.send(HTTPRequest(
+            method: "POST", url: "http://127.0.0.1:\(router)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
+            body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8), timeout: .seconds(10)))
+        #expect(answer.status == 200)
+
+        kill(serin.process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while serin.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!serin.process.isRunning, "Serin did not stop: \(serin.text)")
+        #expect(serin.text.contains("\nstopped") || serin.text.contains(">stopped"), "\(serin.text)")
+    }
+
     /// The unit allows the system calls of an ordinary service, less the privileged ones, and sockets of a few
     /// kinds. Serin, the git it runs and a model server it starts are traced through a start, a sync, a deployment,
     /// a request and a stop: a call or socket outside the unit's limits would fail under systemd (EPERM,
