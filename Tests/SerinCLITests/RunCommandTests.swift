@@ -32,6 +32,14 @@ struct RunCommandTests {
         return (response.status, String(decoding: response.body, as: UTF8.self))
     }
 
+    /// One iris prediction through the router listening on `port`: its status and body.
+    static func inferIris(through port: Int) async throws -> (status: Int, body: String) {
+        let response = try await HTTPTransport.send(HTTPRequest(
+            method: "POST", url: "http://127.0.0.1:\(port)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
+            body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8), timeout: .seconds(10)))
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
     /// The headers of a GitHub push event whose body is `body`, signed with `secret` as GitHub signs it.
     static func githubPushHeaders(signing body: String, with secret: String) -> [String: String] {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
@@ -59,9 +67,7 @@ struct RunCommandTests {
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         let router = try #require(await serin.port(after: "router listening on http://127.0.0.1:"))
         let endpoints = try #require(await serin.port(after: "endpoints listening on http://127.0.0.1:"))
-        let (status, answer) = try await post("http://127.0.0.1:\(router)/v2/models/iris/infer",
-                                              body: #"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#,
-                                              headers: ["Content-Type": "application/json"])
+        let (status, answer) = try await Self.inferIris(through: router)
         #expect(status == 200)
         #expect(answer.contains(#""model_version":"1""#))
         let metadata = try await HTTPTransport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(router)/v2", timeout: .seconds(10)))
@@ -277,11 +283,9 @@ struct RunCommandTests {
                 "\(second.text)")
         #expect(await second.line(containing: "model server is ready") != nil, "\(second.text)")
         let router = try #require(await second.port(after: "router listening on http://127.0.0.1:"))
-        let answer = try await post("http://127.0.0.1:\(router)/v2/models/iris/infer",
-                                    body: #"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#,
-                                    headers: ["Content-Type": "application/json"])
-        #expect(answer.0 == 200, "\(answer.1)")
-        #expect(answer.1.contains(#""model_version":"1""#))
+        let answer = try await Self.inferIris(through: router)
+        #expect(answer.status == 200, "\(answer.body)")
+        #expect(answer.body.contains(#""model_version":"1""#))
         #expect(!second.text.contains("Rolling out"), "\(second.text)")
 
         // Git answers again: v2 is merged meanwhile, and rolled out from Git as usual.

@@ -36,6 +36,18 @@ struct ServiceUnitTests {
             .merging(added) { _, new in new }
     }
 
+    /// The unit's command started as systemd starts it, reporting to `notifications`, with what systemd adds to
+    /// its environment besides the socket (`added`: the watchdog's settings, say).
+    static func startUnitCommand(_ unit: ServiceUnit, for repository: PlanAndHistoryCommandTests.Repository,
+                                 notifications: NotificationSocket, adding added: [String: String] = [:],
+                                 stopSignal: Int32 = SIGTERM) throws -> LoggedProcess {
+        let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
+        return try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
+                                 environment: Self.environment(of: unit, for: repository,
+                                                               adding: added.merging(["NOTIFY_SOCKET": notifications.path]) { $1 }),
+                                 log: repository.root.appendingPathComponent("serin.log"), stopSignal: stopSignal)
+    }
+
     static func systemdAnalyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
         try ClusterInstall.run("/usr/bin/systemd-analyze", arguments)
     }
@@ -67,10 +79,7 @@ struct ServiceUnitTests {
         let state = repository.root.appendingPathComponent("state")
         let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
         #expect(unit.command(stateDirectory: state.path).first == "/usr/local/bin/serin")
-        let command = Self.command(of: unit, stateDirectory: state)
-        let serin = try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
-                                      environment: Self.environment(of: unit, for: repository, adding: ["NOTIFY_SOCKET": notifications.path]),
-                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
+        let serin = try Self.startUnitCommand(unit, for: repository, notifications: notifications)
 
         let ready = await notifications.next(within: .seconds(60))
         #expect(ready?.hasPrefix("READY=1\nSTATUS=Router at http://127.0.0.1:") == true, "\(ready ?? "nothing") \(serin.text)")
@@ -103,12 +112,9 @@ struct ServiceUnitTests {
         #expect(unit.values("WatchdogSec") == ["30s"])
         #expect(unit.values("Restart") == ["on-failure"], "a watchdog timeout is a failure: Serin is started again")
         let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
-        let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
         // A shorter timeout than the unit's, so that the test sees several beats: 0.4 s, a beat every 0.2 s.
-        let serin = try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
-                                      environment: Self.environment(of: unit, for: repository, adding: [
-                                          "NOTIFY_SOCKET": notifications.path, "WATCHDOG_USEC": "400000"]),
-                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGTERM)
+        let serin = try Self.startUnitCommand(unit, for: repository, notifications: notifications,
+                                              adding: ["WATCHDOG_USEC": "400000"])
         // Without WATCHDOG_PID, which systemd sets to the pid it started and the test cannot know beforehand: Serin
         // takes the watchdog as its own then.
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
@@ -135,18 +141,12 @@ struct ServiceUnitTests {
         let unit = try ServiceUnit(contentsOf: Self.unitFile)
         // Never read: with a beat every 50 ms, the queue is full within a second.
         let notifications = try NotificationSocket(path: repository.root.appendingPathComponent("notify").path)
-        let command = Self.command(of: unit, stateDirectory: repository.root.appendingPathComponent("state"))
-        let serin = try LoggedProcess(URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()),
-                                      environment: Self.environment(of: unit, for: repository, adding: [
-                                          "NOTIFY_SOCKET": notifications.path, "WATCHDOG_USEC": "100000"]),
-                                      log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
+        let serin = try Self.startUnitCommand(unit, for: repository, notifications: notifications,
+                                              adding: ["WATCHDOG_USEC": "100000"], stopSignal: SIGKILL)
         #expect(await serin.line(containing: "v1 is the stable version") != nil, "\(serin.text)")
         #expect(await serin.line(containing: "could not notify the service manager") != nil, "\(serin.text)")
         let router = try #require(await serin.port(after: "router listening on http://127.0.0.1:"))
-        let answer = try await HTTPTransport.send(HTTPRequest(
-            method: "POST", url: "http://127.0.0.1:\(router)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
-            body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8), timeout: .seconds(10)))
-        #expect(answer.status == 200)
+        #expect(try await RunCommandTests.inferIris(through: router).status == 200)
 
         kill(serin.process.processIdentifier, SIGTERM)
         let deadline = ContinuousClock.now + .seconds(60)
@@ -173,10 +173,7 @@ struct ServiceUnitTests {
                                        log: repository.root.appendingPathComponent("serin.log"), stopSignal: SIGKILL)
         #expect(await strace.line(containing: "v1 is the stable version") != nil, "\(strace.text)")
         let router = try #require(await strace.port(after: "router listening on http://127.0.0.1:"))
-        let answer = try await HTTPTransport.send(HTTPRequest(
-            method: "POST", url: "http://127.0.0.1:\(router)/v2/models/iris/infer", headers: ["Content-Type: application/json"],
-            body: Array(#"{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}"#.utf8), timeout: .seconds(10)))
-        #expect(answer.status == 200)
+        #expect(try await RunCommandTests.inferIris(through: router).status == 200)
         // Serin is strace's child: stopped as systemd stops it, with SIGTERM to it alone.
         let children = try String(contentsOfFile: "/proc/\(strace.process.processIdentifier)/task/\(strace.process.processIdentifier)/children",
                                   encoding: .utf8)

@@ -24,7 +24,13 @@ struct GitTimeoutTests {
         // No host key is ever reached: the server says nothing, not even its SSH banner.
         let remote = GitRemote(url: url, hostKeyPolicy: .insecureAcceptAny, timeout: timeout)
         let mirror = try await GitMirror(remote: remote, cacheDirectory: cache.url.path)
-        let fetch = Task { () -> GitError? in
+        let fetch = startFetch(mirror)
+        return try await outcome(of: fetch, within: limit)
+    }
+
+    /// Fetches main in a task of its own, which returns the error, or nil when the fetch succeeds.
+    private func startFetch(_ mirror: GitMirror) -> Task<GitError?, Never> {
+        Task {
             do throws(GitError) {
                 _ = try await mirror.fetch(branch: "main")
                 return nil
@@ -32,7 +38,6 @@ struct GitTimeoutTests {
                 return error
             }
         }
-        return try await outcome(of: fetch, within: limit)
     }
 
     /// What `task` returned, or an error saying it is still running after `limit` (it is cancelled then).
@@ -74,14 +79,7 @@ struct GitTimeoutTests {
         let mirror = try await GitMirror(remote: GitRemote(url: transport.url(port: server.port), hostKeyPolicy: .insecureAcceptAny,
                                                            timeout: .seconds(90)),
                                          cacheDirectory: cache.url.path)
-        let fetch = Task { () -> GitError? in
-            do throws(GitError) {
-                _ = try await mirror.fetch(branch: "main")
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let fetch = startFetch(mirror)
         while server.acceptedConnections == 0 { try await Task.sleep(for: .milliseconds(20)) }
         fetch.cancel()
         // A cancellation the stream does not see ends only with the timeout, which says so instead.
