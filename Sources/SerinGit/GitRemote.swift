@@ -7,7 +7,7 @@ public struct GitRemote: Sendable, Hashable {
     public var hostKeyPolicy: HostKeyVerifier.Policy
     /// How long a connection to the remote may go without a byte either way before the fetch or push fails: a
     /// server that accepts and then says nothing would otherwise hold Serin's Git work forever. Applies to connecting
-    /// too; on SSH, after the connection is made, only a peer or network that has gone is detected (see shim.h).
+    /// too, and to every transport (over SSH, by the kernel's count of the connection's idle time: see shim.h).
     public var timeout: Duration
 
     /// 60 seconds by default, as Flux's GitRepository: well past any healthy server's pause.

@@ -9,13 +9,14 @@ import Testing
 @Suite("Responsiveness")
 struct ResponsivenessTests {
     @Test func aRouterWhoseThreadsAreFreeHasNoneUnresponsive() async throws {
-        try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 2)) { fixture in
+        // Four threads, as the other tests' routers of their own: ConnectionTests counts the groups of other sizes.
+        try await RouterFixture.with(configuration: RouterConfiguration(port: 0, threads: 4)) { fixture in
             #expect(await fixture.router.unresponsiveThreads(within: .seconds(5)) == 0)
         }
     }
 
     @Test func aThreadHeldByATaskIsUnresponsiveUntilItIsLetGo() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 4)
         let router = try await ModelRouter.start(RouterConfiguration(host: "127.0.0.1", port: 0), eventLoopGroup: group,
                                                  logger: RouterFixture.quiet)
         let release = DispatchSemaphore(value: 0)
