@@ -21,7 +21,7 @@ public struct PrometheusClient: MetricsQuerying {
     public var displayAddress: String { DisplayURL.of(configuration.url) }
 
     public func query(_ promql: String, at time: Double? = nil) async throws(PrometheusError) -> QueryResult {
-        var form = [("query", promql), ("timeout", "\(Self.milliseconds(configuration.timeout))ms")]
+        var form = [("query", promql), ("timeout", "\(max(1, configuration.timeout.wholeMilliseconds))ms")]
         if let time { form.append(("time", String(format: "%.3f", time))) }
         var headers = ["Content-Type: application/x-www-form-urlencoded", "Accept: application/json"]
         var basic: (username: String, password: String)?
@@ -97,11 +97,6 @@ public struct PrometheusClient: MetricsQuerying {
 
     private static func excerpt(_ body: [UInt8]) -> String {
         Excerpt.of(body, limit: 300)
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
     }
 }
 

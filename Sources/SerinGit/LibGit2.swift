@@ -1,5 +1,6 @@
 import CLibGit2
 import Foundation
+import SerinCore
 
 // Every call into libgit2 lives in this file. Each handle is owned by a Swift value that frees it, every negative
 // return becomes a `GitError` carrying libgit2's own message (read at once, on the same thread, because libgit2
@@ -125,8 +126,7 @@ final class TransportContext: @unchecked Sendable {
         self.credentials = credentials
         self.hostKeys = hostKeys
         self.overSSH = overSSH
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        timeoutMilliseconds = Int32(clamping: max(0, milliseconds))
+        timeoutMilliseconds = Int32(clamping: timeout.wholeMilliseconds)
         cancelFlag = .allocate(capacity: 1)
         cancelFlag.initialize(to: 0)
     }

@@ -29,7 +29,7 @@ public struct SyncSchedule: Sendable, Hashable {
 
     /// The longest delay between failing syncs before jitter: five minutes, or the interval when that is longer.
     public var maximumBackoff: Duration {
-        .milliseconds(max(Self.milliseconds(Self.backoffCap), intervalMilliseconds))
+        .milliseconds(max(Self.backoffCap.wholeMilliseconds, intervalMilliseconds))
     }
 
     /// The delay before the next sync, before jitter: the interval after a success (`consecutiveFailures` 0),
@@ -51,20 +51,13 @@ public struct SyncSchedule: Sendable, Hashable {
 
     private func baseMilliseconds(consecutiveFailures: Int) -> Int64 {
         guard consecutiveFailures > 0 else { return intervalMilliseconds }
-        let cap = Self.milliseconds(maximumBackoff)
+        let cap = maximumBackoff.wholeMilliseconds
         // 2^31 seconds is past any cap, and keeps the shift from overflowing.
         let doublings = min(consecutiveFailures - 1, 31)
-        return min(Self.milliseconds(Self.firstRetry) << Int64(doublings), cap)
+        return min(Self.firstRetry.wholeMilliseconds << Int64(doublings), cap)
     }
 
     private var intervalMilliseconds: Int64 {
-        max(Self.milliseconds(interval), Self.milliseconds(Self.minimumInterval))
-    }
-
-    /// Whole milliseconds, saturating at about three hundred million years so that arithmetic on it cannot overflow.
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let bounded = min(max(seconds, 0), 10_000_000_000_000)
-        return bounded * 1_000 + (seconds < 0 ? 0 : attoseconds / 1_000_000_000_000_000)
+        max(interval.wholeMilliseconds, Self.minimumInterval.wholeMilliseconds)
     }
 }
